@@ -1,0 +1,71 @@
+/**
+ * What HTTP handlers see and return, and how modules' routes reach the server.
+ * Route keys follow Prosody's mod_http: `"GET"`, `"POST /sub"`, `"GET /static/*"`.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface HttpRequest {
+  /** Upper-case method as received (`HEAD` requests reach `GET` routes with this still `HEAD`). */
+  readonly method: string;
+  /** URL-decoded path with `//` collapsed, e.g. `/invites_api`. */
+  readonly path: string;
+  /** The raw query string without `?`, or `null` when absent or empty (Prosody's `request.url.query`). */
+  readonly rawQuery: string | null;
+  /** The parsed query (`key`, `redirect`, ...). */
+  readonly query: URLSearchParams;
+  /** Node's lower-cased headers. */
+  readonly headers: IncomingHttpHeaders;
+  /** The Host header without port, lower-cased ('' when missing). */
+  readonly host: string;
+  /** Client address, after `trusted_proxies` / X-Forwarded-For. */
+  readonly ip: string;
+  /** True over TLS, or behind a trusted proxy that says `X-Forwarded-Proto: https`. */
+  readonly secure: boolean;
+  /** The whole request body (empty for GET); at most `http_max_content_size` bytes. */
+  readonly body: Buffer;
+  /** For wildcard routes (`"GET /static/*"`): the path after the prefix, without leading slash. */
+  readonly rest: string;
+}
+
+/** A full reply. Header names are written as given; order is kept. */
+export interface HttpReply {
+  status?: number;
+  headers?: Record<string, string | number | readonly string[]>;
+  body?: string | Buffer;
+}
+
+/**
+ * What a handler returns, as in Prosody's mod_http:
+ * - a number: that status; >= 400 gets a small error page, else an empty body;
+ * - a string: 200 with that body (no Content-Type is added, as in Prosody; set one with HttpReply);
+ * - an HttpReply: status/headers/body as given;
+ * - undefined: 404.
+ */
+export type HandlerResult = number | string | HttpReply | undefined | void;
+
+export type RouteHandler = (request: HttpRequest) => HandlerResult | Promise<HandlerResult>;
+
+/** A route value: a handler, or a static reply served as is. */
+export type RouteValue = RouteHandler | HttpReply | string | number;
+
+/** Per-app CORS settings; `http_cors_override` and the global `access_control_*` options fill these. */
+export interface CorsOptions {
+  enabled?: boolean;
+  credentials?: boolean;
+  /** Extra allowed request headers besides `Content-Type`. */
+  headers?: readonly string[];
+  /** `'*'` or a list of allowed origins. */
+  origins?: '*' | readonly string[];
+}
+
+/** What a module passes to `provides('http', ...)`. */
+export interface HttpApp {
+  /** Route key -> handler. */
+  route: Record<string, RouteValue>;
+  /** Base path when `http_paths` does not name one; default `/<module name>` (Prosody strips `http_`). */
+  default_path?: string;
+  /** Name used for `http_paths` lookups; default the module name. */
+  name?: string;
+  /** CORS for this app; Prosody's defaults apply when omitted. */
+  cors?: CorsOptions;
+}

@@ -1,0 +1,63 @@
+/**
+ * Prosody-style logging: `Nov 22 17:12:42 example.com:invites_api	info	Message`.
+ * Sinks are set once at start from the `log` option (runtime/logging-config.ts); until then
+ * everything at info and above goes to stderr. Secrets never reach a logger: callers log key
+ * ids, and `redactUrl` strips `key=` values from any URL before it is logged.
+ */
+import { format } from 'node:util';
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
+
+export interface Logger {
+  readonly tag: string;
+  log(level: Level, message: string, ...args: unknown[]): void;
+  debug(message: string, ...args: unknown[]): void;
+  info(message: string, ...args: unknown[]): void;
+  warn(message: string, ...args: unknown[]): void;
+  error(message: string, ...args: unknown[]): void;
+}
+
+/** Where formatted lines go; `min` is the lowest level the sink takes. */
+export interface LogSink {
+  min: Level;
+  write(line: string, level: Level): void;
+}
+
+const rank: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+let sinks: LogSink[] = [{ min: 'info', write: (line) => process.stderr.write(line + '\n') }];
+
+export function setLogSinks(next: LogSink[]): void {
+  sinks = next;
+}
+
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+function stamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${months[d.getMonth()]} ${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+function emit(tag: string, level: Level, message: string, args: unknown[]): void {
+  let line: string | undefined;
+  for (const sink of sinks) {
+    if (rank[level] < rank[sink.min]) continue;
+    line ??= `${stamp(new Date())} ${tag.padEnd(24)}\t${level}\t${args.length ? format(message, ...args) : message}`;
+    sink.write(line, level);
+  }
+}
+
+export function getLogger(tag: string): Logger {
+  return {
+    tag,
+    log: (level, message, ...args) => emit(tag, level, message, args),
+    debug: (message, ...args) => emit(tag, 'debug', message, args),
+    info: (message, ...args) => emit(tag, 'info', message, args),
+    warn: (message, ...args) => emit(tag, 'warn', message, args),
+    error: (message, ...args) => emit(tag, 'error', message, args),
+  };
+}
+
+/** Replace the value of any `key=` query parameter (API secrets travel there) with `REDACTED`. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&;]key=)[^&#;]*/gi, '$1REDACTED');
+}

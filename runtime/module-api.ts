@@ -1,0 +1,237 @@
+/**
+ * The module API: what a module in `modules/mod_<name>/index.ts` sees. One object per
+ * (host, module) pair, made by the host; its names are Prosody's `core/moduleapi.lua`
+ * in camelCase, so Prosody's module docs still explain it.
+ *
+ * A module is written as:
+ *
+ * ```ts
+ * import { defineModule } from '../../runtime/module-api.js';
+ *
+ * export default defineModule({
+ *   options: { type: 'object', properties: { greeting: { type: 'string', default: 'hi' } } },
+ *   async load(module) {
+ *     module.provides('http', { route: { GET: () => ({ status: 200, body: module.options.greeting }) } });
+ *   },
+ * });
+ * ```
+ *
+ * Everything a module registers (hooks, routes, timers, items) is recorded by the host
+ * and removed when the module unloads; modules write no teardown for registrations.
+ */
+import type { JSONSchemaType } from 'ajv';
+import type { HttpApp } from './http/types.js';
+import type { KeyvalStore, MapStore, StoreValue } from './storage/types.js';
+
+/**
+ * The public APIs of modules, by module name (without `mod_`). A module that exposes an
+ * API adds itself here by declaration merging, so `depends('invites')` is typed:
+ *
+ * ```ts
+ * declare module '../../runtime/module-api.js' {
+ *   interface ModuleApis { invites: InvitesApi }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ModuleApis {}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Where the module is running: the HTTP server, or a one-off `ctl` command. */
+export type ProcessType = 'server' | 'ctl';
+
+/** An event handler. A return value other than `undefined` stops the event and is `fireEvent`'s result. */
+export type EventHandler<T = unknown> = (data: T) => unknown;
+
+export interface TimerHandle {
+  /** Stop the timer; it will not fire again. */
+  stop(): void;
+  /** Fire again `delaySeconds` from now instead of when it was due. */
+  reschedule(delaySeconds: number): void;
+}
+
+/** One positional argument of a ctl command (after the host). */
+export interface CtlArgument {
+  name: string;
+  description: string;
+  optional?: boolean;
+}
+
+/** One `--flag` of a ctl command. */
+export interface CtlFlag {
+  description: string;
+  /** Placeholder for the flag's value (`PERIOD`); absent for a boolean flag. */
+  value?: string;
+  /** May be given several times; its values are collected in an array. */
+  repeatable?: boolean;
+  /** Short alias such as `-g`. */
+  alias?: string;
+}
+
+export interface CtlContext<Api = unknown, Options = Record<string, unknown>> {
+  /** The module's API, bound to the host named on the command line. */
+  module: ModuleApi<Options>;
+  /** What the module's `load` returned on that host. */
+  api: Api;
+  /** Positional arguments after the host, in order. */
+  args: string[];
+  /** Flags by name without dashes: `true` for boolean flags, a string, or an array when repeatable. */
+  flags: Record<string, string | true | string[]>;
+  /** Write one line of result to stdout. */
+  out(line: string): void;
+  /** Write one line of diagnostics to stderr. */
+  err(line: string): void;
+}
+
+/**
+ * A ctl command, declared as data so that ctl can build usage text and check arguments:
+ * `npx ctl mod_<name> <command> HOST [args] [flags]`.
+ */
+export interface CtlCommand<Api = unknown, Options = Record<string, unknown>> {
+  description: string;
+  args?: CtlArgument[];
+  flags?: Record<string, CtlFlag>;
+  /** Flags that may not be combined (each inner list names flags without dashes). */
+  exclusive?: string[][];
+  /** Runs the command. Returns the exit code (0 when nothing is returned). Throw `usageError` for misuse. */
+  run(ctx: CtlContext<Api, Options>): Promise<number | void> | number | void;
+}
+
+/** What a module's entry file exports as default. */
+export interface ModuleDefinition<Api = unknown, Options = Record<string, unknown>> {
+  /**
+   * JSON Schema of the options this module reads (Prosody option names). Validated with ajv
+   * when the module loads on a host, defaults filled in, and the result frozen as `module.options`.
+   */
+  options?: JSONSchemaType<Options> | Record<string, unknown>;
+  /** Modules loaded on the same host before this one (as `depends` would). */
+  dependencies?: string[];
+  /** Runs when the module is loaded on a host. Returns the module's public API, if any. */
+  load(module: ModuleApi<Options>): Api | Promise<Api>;
+  /** Runs when the module is unloaded, after the host has removed its registrations. */
+  unload?(module: ModuleApi<Options>): void | Promise<void>;
+  /** ctl commands: `npx ctl mod_<name> <command> HOST ...`. */
+  commands?: Record<string, CtlCommand<Api, Options>>;
+}
+
+/** Types a module definition; returns it unchanged. */
+export function defineModule<Api = void, Options = Record<string, unknown>>(
+  definition: ModuleDefinition<Api, Options>,
+): ModuleDefinition<Api, Options> {
+  return definition;
+}
+
+/** The API a module gets, bound to one host. */
+export interface ModuleApi<Options = Record<string, unknown>> {
+  /**
+   * The module's name without `mod_`.
+   * @example module.name // "invites_api"
+   */
+  readonly name: string;
+  /**
+   * The host this instance is bound to.
+   * @example module.host // "example.com"
+   */
+  readonly host: string;
+  /** `server` under `npm start`, `ctl` under `npx ctl`. */
+  readonly processType: ProcessType;
+  /**
+   * The module's options, validated against its schema with defaults applied, frozen.
+   * @example const ttl = module.options.invite_expiry;
+   */
+  readonly options: Readonly<Options>;
+  /** Names of all modules enabled on this host (after modules_enabled/modules_disabled). */
+  readonly enabledModules: readonly string[];
+
+  /**
+   * Raw option value: host section, then global, then `fallback`.
+   * @example module.getOption('site_name', module.host)
+   */
+  getOption<T = unknown>(name: string, fallback?: T): T | undefined;
+  /** @example module.getOptionString('site_name') ?? module.host */
+  getOptionString(name: string, fallback?: string): string | undefined;
+  /** Accepts numbers and numeric strings. @example module.getOptionNumber('http_max_content_size', 10485760) */
+  getOptionNumber(name: string, fallback?: number): number | undefined;
+  /** Accepts true/"true"/1 and false/"false"/0, as Prosody. @example module.getOptionBoolean('invites_page_external', false) */
+  getOptionBoolean(name: string, fallback?: boolean): boolean | undefined;
+  /** A scalar becomes a one-item array. @example module.getOptionArray('site_apps_show') */
+  getOptionArray(name: string, fallback?: string[]): string[];
+  /** @example module.getOptionSet('modules_enabled').has('invites_page') */
+  getOptionSet(name: string, fallback?: string[]): Set<string>;
+  /** Host set ∪ global set (Prosody's get_option_inherited_set). */
+  getOptionInheritedSet(name: string, fallback?: string[]): Set<string>;
+  /**
+   * A duration in seconds: a number, or a string such as `"1 week"`, `"12h"`, `"30 minutes"`.
+   * @example module.getOptionPeriod('invite_expiry', 7 * 86400) // 604800
+   */
+  getOptionPeriod(name: string, fallback?: number): number | undefined;
+
+  /**
+   * Log tagged `host:mod_name`, printf-style.
+   * @example module.log('info', 'Created invite via API key %s', keyId)
+   */
+  log(level: LogLevel, message: string, ...args: unknown[]): void;
+
+  /**
+   * Load another module on this host (if it is not loaded) and return its public API.
+   * Fails if it is missing or in modules_disabled.
+   * @example const invites = await module.depends('invites');
+   */
+  depends<K extends keyof ModuleApis>(name: K): Promise<ModuleApis[K]>;
+  depends(name: string): Promise<unknown>;
+
+  /**
+   * Publish an item. `provides('http', app)` mounts the app's routes at its base path.
+   * @example module.provides('http', { route: { 'GET': handler, 'GET /static/*': serveStatic } })
+   */
+  provides(kind: 'http', app: HttpApp): void;
+  provides(kind: string, item: Record<string, unknown>): void;
+  /** Items of a kind provided by all modules on this host, e.g. `'site-app'`. */
+  getItems<T = Record<string, unknown>>(kind: string): T[];
+
+  /**
+   * Open one of this host's stores. The name defaults to the module name.
+   * @example const keys = module.openStore('invite_api_keys', 'map');
+   */
+  openStore(name: string | undefined, type: 'map'): MapStore<StoreValue>;
+  openStore(name?: string, type?: 'keyval'): KeyvalStore;
+
+  /**
+   * Handle an event on this host's bus. Higher priority runs first (default 0).
+   * @example module.hook('invite-created', (invite) => { invite.landing_page = url; })
+   */
+  hook<T = unknown>(event: string, handler: EventHandler<T>, priority?: number): void;
+  /**
+   * Fire an event on this host's bus; returns the first handler result that is not `undefined`.
+   * @example module.fireEvent('invite-created', invite)
+   */
+  fireEvent<T = unknown>(event: string, data: T): unknown;
+
+  /**
+   * A process-wide object that survives reloads: `"x"` is `/<host>/<module>/x`,
+   * `"m/x"` is `/<host>/m/x`, `"/*\/..."` is absolute.
+   * @example const apps = module.shared<{ list: App[] }>('register_apps/apps');
+   */
+  shared<T extends object = Record<string, unknown>>(path: string): T;
+
+  /**
+   * Call `fn` after `delaySeconds`; if it returns a number, call it again that many seconds later.
+   * Timers never keep a ctl process alive.
+   * @example module.addTimer(3600, () => { purge(); return 3600; })
+   */
+  addTimer(delaySeconds: number, fn: (now: number) => number | void | Promise<number | void>): TimerHandle;
+
+  /**
+   * The public URL of this module's HTTP app plus `path`: `http_external_url` if set,
+   * else the first HTTPS (then HTTP) port with the host's `http_host`.
+   * @example module.httpUrl() // "https://example.com:5281/invites_api"
+   */
+  httpUrl(path?: string): string;
+
+  /** The module's own folder (for templates and static files). */
+  getDirectory(): string;
+
+  /** The current time in whole Unix seconds (the runtime's clock; tests may shift it). */
+  time(): number;
+}

@@ -1,0 +1,76 @@
+/**
+ * The storage driver interface. A driver opens stores for one host; modules see only
+ * `KeyvalStore` and `MapStore`, so a SQL driver on Prosody's schema can follow the
+ * `internal` (file) driver without any module changing.
+ *
+ * Values are what Prosody can store: strings, numbers, booleans and tables. A JS array
+ * is a Lua sequence; a plain object is a Lua table with string keys.
+ */
+
+export type StoreValue = string | number | boolean | StoreValue[] | StoreTable;
+export interface StoreTable {
+  [key: string]: StoreValue;
+}
+
+/** Deletes a key in `MapStore.setKeys`, like Prosody's `map.remove`. */
+export const REMOVE: unique symbol = Symbol('canto.storage.remove');
+export type Removal = typeof REMOVE;
+
+/** `null` is the host itself (host-level data); a string is a user of that host. */
+export type StoreUser = string | null;
+
+/** One table per user (Prosody `keyval`). */
+export interface KeyvalStore {
+  /** The user's table, or `undefined` when there is none. Never stale: another process's write is seen. */
+  get(user: StoreUser): Promise<StoreTable | undefined>;
+  /** Replace the user's table; `undefined` or an empty table deletes it. Durable when the promise resolves. */
+  set(user: StoreUser, data: StoreTable | undefined): Promise<void>;
+  /** The users that have data in this store. */
+  users(): Promise<string[]>;
+}
+
+/** Keys within one table per user (Prosody `map`). */
+export interface MapStore<V extends StoreValue = StoreValue> {
+  /** One key, or `undefined`. Never stale. */
+  get(user: StoreUser, key: string): Promise<V | undefined>;
+  /** Set one key (`undefined` deletes). Durable when the promise resolves. */
+  set(user: StoreUser, key: string, value: V | undefined): Promise<void>;
+  /** Set and delete several keys in one atomic write. */
+  setKeys(user: StoreUser, changes: Record<string, V | Removal>): Promise<void>;
+  /** Every key of one user (for the internal driver: one file), in no fixed order. */
+  getAll(user: StoreUser): Promise<Map<string, V>>;
+  /**
+   * Atomic read-modify-write of one key, serialized against other writers in this
+   * process and in other Canto processes. `fn` gets the current value and returns the
+   * new one (`undefined` deletes; returning the same object unchanged still counts as a write
+   * unless it returns `KEEP`). Resolves with what `fn` returned, once it is durable.
+   */
+  update<R extends V | undefined | Keep>(user: StoreUser, key: string, fn: (current: V | undefined) => R): Promise<R>;
+  /** Every user that has a table in this store (not the host-level one). */
+  users(): Promise<string[]>;
+}
+
+/** Returned from `MapStore.update` to leave the value as it is and write nothing. */
+export const KEEP: unique symbol = Symbol('canto.storage.keep');
+export type Keep = typeof KEEP;
+
+export type StoreType = 'keyval' | 'map';
+
+export interface StorageDriver {
+  /** The driver's name as written in the config (`internal`, `sql`, ...). */
+  readonly name: string;
+  open(host: string, store: string, type: 'keyval'): KeyvalStore;
+  open(host: string, store: string, type: 'map'): MapStore;
+  open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
+  /** Wait for queued writes and release files or connections. */
+  close(): Promise<void>;
+}
+
+export interface DriverContext {
+  /** Absolute `data_path`. */
+  readonly dataPath: string;
+  /** Raw options of the global section (e.g. `sql`), for drivers that need them. */
+  readonly options: ReadonlyMap<string, unknown>;
+  /** Log through the host's logger. */
+  readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+}
