@@ -235,3 +235,12 @@ export interface ModuleApi<Options = Record<string, unknown>> {
   /** The current time in whole Unix seconds (the runtime's clock; tests may shift it). */
   time(): number;
 }
+
+/**
+ * Thrown by a ctl command for misuse the declared args/flags cannot express; ctl prints the
+ * message and the command's usage on stderr and exits 2.
+ * @example if (!isValidUsername(user)) throw new UsageError(`invalid username '${user}'`);
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

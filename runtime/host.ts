@@ -1,0 +1,153 @@
+/**
+ * One VirtualHost (or Component): its event bus, its items and its loaded modules
+ * (Prosody's core/modulemanager.lua `do_load_module` / `do_unload_module`, per host).
+ */
+import { CantoError, errorText } from './errors.js';
+import { EventBus } from './events.js';
+import { getLogger } from './log.js';
+import type { ModuleApi, ModuleDefinition } from './module-api.js';
+import { createModuleApi, Registrations } from './module-context.js';
+import { optionError, validateOptions } from './options.js';
+import type { Runtime } from './runtime.js';
+
+export interface LoadedModule {
+  name: string;
+  definition: ModuleDefinition;
+  api: ModuleApi;
+  /** What `load` returned: the module's public API. */
+  exports: unknown;
+  registrations: Registrations;
+}
+
+export class Host {
+  readonly name: string;
+  readonly events = new EventBus();
+  /** Modules enabled here after modules_enabled/modules_disabled, in config order. */
+  readonly enabled: readonly string[];
+  readonly disabled: ReadonlySet<string>;
+  readonly #runtime: Runtime;
+  readonly #loaded = new Map<string, LoadedModule>();
+  readonly #loading = new Map<string, Promise<LoadedModule>>();
+  readonly #items = new Map<string, Record<string, unknown>[]>();
+
+  constructor(runtime: Runtime, name: string, modules: { enabled: string[]; disabled: Set<string> }) {
+    this.#runtime = runtime;
+    this.name = name;
+    this.enabled = modules.enabled;
+    this.disabled = modules.disabled;
+  }
+
+  get loaded(): ReadonlyMap<string, LoadedModule> {
+    return this.#loaded;
+  }
+
+  /** Host section, then global (Prosody: a host value replaces the global one). */
+  option(name: string): unknown {
+    return this.#runtime.option(this.name, name);
+  }
+
+  /**
+   * Load a module (and, first, its dependencies) on this host; returns its public API.
+   * `chain` is the list of modules waiting for this one, to report cycles.
+   */
+  async load(name: string, chain: readonly string[] = []): Promise<unknown> {
+    const done = this.#loaded.get(name);
+    if (done) return done.exports;
+    if (chain.includes(name)) throw new CantoError('ERR_MODULE_CYCLE', [[...chain, name].join(' -> ')]);
+    if (chain.length && this.disabled.has(name)) throw new CantoError('ERR_MODULE_DISABLED', [name, this.name]);
+    let pending = this.#loading.get(name);
+    if (!pending) {
+      pending = this.#doLoad(name, [...chain, name]);
+      this.#loading.set(name, pending);
+      pending.then(
+        () => this.#loading.delete(name),
+        () => this.#loading.delete(name),
+      );
+    }
+    return (await pending).exports;
+  }
+
+  async #doLoad(name: string, chain: readonly string[]): Promise<LoadedModule> {
+    const rt = this.#runtime;
+    const found = rt.finder.find(name);
+    if (!found) throw new CantoError('ERR_MODULE_NOT_FOUND', [name]);
+    const registrations = new Registrations();
+    try {
+      const definition = await rt.finder.definition(name);
+      let options: Record<string, unknown> = {};
+      if (definition.options) {
+        const checked = await validateOptions(
+          definition.options as Record<string, unknown>,
+          (option) => this.option(option),
+          (option) => rt.optionPosition(this.name, option),
+        );
+        if (checked.problems.length) throw optionError(checked.problems[0]!);
+        options = checked.options;
+      }
+      for (const dep of definition.dependencies ?? []) await this.load(dep, chain);
+      const log = getLogger(`${this.name}:${name}`);
+      const api = createModuleApi(
+        {
+          host: this.name,
+          name,
+          dir: found.dir,
+          processType: rt.processType,
+          options,
+          enabledModules: this.enabled,
+          log,
+          option: (o) => this.option(o),
+          globalOption: (o) => rt.option(null, o),
+          hostOption: (o) => rt.hostOption(this.name, o),
+          depends: (dep) => this.load(dep, chain),
+          mountHttp: (app) => rt.mountHttp(this, name, app, log),
+          httpUrl: (app, path) => rt.httpUrl(this, name, app, path),
+          addItem: (kind, item) => this.#addItem(kind, item),
+          getItems: (kind) => [...(this.#items.get(kind) ?? [])],
+          openStore: (store, type) => rt.storage.open(this.name, store, type),
+          hook: (event, handler, priority) => this.events.on(event, handler, priority),
+          fireEvent: (event, data) => this.events.fire(event, data),
+          shared: (path) => rt.shared(path.startsWith('/') ? path : path.includes('/') ? `/${this.name}/${path}` : `/${this.name}/${name}/${path}`),
+        },
+        registrations,
+      );
+      const exports = await definition.load(api);
+      const loaded: LoadedModule = { name, definition, api, exports, registrations };
+      this.#loaded.set(name, loaded);
+      return loaded;
+    } catch (err) {
+      registrations.undoAll();
+      // A dependency's failure arrives already tagged; this module's own failure gets tagged here.
+      throw new CantoError('ERR_MODULE_LOAD', [name, this.name, errorText(err)], { cause: err });
+    }
+  }
+
+  #addItem(kind: string, item: Record<string, unknown>): () => void {
+    const list = this.#items.get(kind) ?? [];
+    list.push(item);
+    this.#items.set(kind, list);
+    this.events.fire(`item-added/${kind}`, item);
+    return () => {
+      const i = list.indexOf(item);
+      if (i >= 0) list.splice(i, 1);
+      this.events.fire(`item-removed/${kind}`, item);
+    };
+  }
+
+  /** Unload one module: undo its registrations, then run its own unload. */
+  async unload(name: string): Promise<void> {
+    const mod = this.#loaded.get(name);
+    if (!mod) return;
+    this.#loaded.delete(name);
+    mod.registrations.undoAll();
+    try {
+      await mod.definition.unload?.(mod.api);
+    } catch (err) {
+      getLogger(`${this.name}:${name}`).error('Error while unloading: %s', errorText(err));
+    }
+  }
+
+  /** Unload everything, dependants before what they depend on (reverse load order). */
+  async unloadAll(): Promise<void> {
+    for (const name of [...this.#loaded.keys()].reverse()) await this.unload(name);
+  }
+}

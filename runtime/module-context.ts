@@ -1,0 +1,165 @@
+/**
+ * Builds the module API object for one (host, module) pair (Prosody's core/moduleapi.lua).
+ * Every registration goes through `Registrations`, so the host can undo all of it on unload.
+ */
+import { format } from 'node:util';
+import { now } from './clock.js';
+import type { EventHandler, LogLevel, ModuleApi, ProcessType, TimerHandle } from './module-api.js';
+import type { HttpApp } from './http/types.js';
+import type { KeyvalStore, MapStore } from './storage/types.js';
+import type { Logger } from './log.js';
+import { parsePeriod, toArrayOption, toBooleanOption, toNumberOption, toStringOption } from './options.js';
+
+/** What the host gives a module context: the services it binds to (host, module). */
+export interface ContextServices {
+  host: string;
+  name: string;
+  dir: string;
+  processType: ProcessType;
+  options: Readonly<Record<string, unknown>>;
+  enabledModules: readonly string[];
+  log: Logger;
+  /** Host section, then global. */
+  option(name: string): unknown;
+  /** Global section only. */
+  globalOption(name: string): unknown;
+  /** Host section only. */
+  hostOption(name: string): unknown;
+  depends(name: string): Promise<unknown>;
+  mountHttp(app: HttpApp): () => void;
+  httpUrl(app: HttpApp | undefined, path: string): string;
+  addItem(kind: string, item: Record<string, unknown>): () => void;
+  getItems(kind: string): Record<string, unknown>[];
+  openStore(name: string, type: 'keyval' | 'map'): KeyvalStore | MapStore;
+  hook(event: string, handler: EventHandler, priority: number): () => void;
+  fireEvent(event: string, data: unknown): unknown;
+  shared(path: string): object;
+}
+
+/** Everything a module registered, undone in reverse order on unload. */
+export class Registrations {
+  #undo: (() => void)[] = [];
+  #closed = false;
+
+  add(undo: () => void): void {
+    if (this.#closed) {
+      undo();
+      return;
+    }
+    this.#undo.push(undo);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  undoAll(): void {
+    this.#closed = true;
+    for (const undo of this.#undo.reverse()) {
+      try {
+        undo();
+      } catch {
+        // One failing undo must not keep the rest registered.
+      }
+    }
+    this.#undo = [];
+  }
+}
+
+export function createModuleApi(s: ContextServices, reg: Registrations): ModuleApi {
+  let httpApp: HttpApp | undefined;
+
+  const addTimer = (delaySeconds: number, fn: (time: number) => number | void | Promise<number | void>): TimerHandle => {
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const arm = (seconds: number) => {
+      if (timer) clearTimeout(timer);
+      if (stopped || reg.closed) return;
+      timer = setTimeout(fire, Math.max(0, seconds * 1000));
+      // A ctl command never waits for a module's timers.
+      if (s.processType === 'ctl') timer.unref();
+    };
+    const fire = async () => {
+      timer = undefined;
+      try {
+        const again = await fn(now());
+        if (typeof again === 'number') arm(again);
+      } catch (err) {
+        s.log.error('Error in timer: %s', err instanceof Error ? err.message : String(err));
+      }
+    };
+    const handle: TimerHandle = {
+      stop() {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+      },
+      reschedule: (seconds) => arm(seconds),
+    };
+    arm(delaySeconds);
+    reg.add(() => handle.stop());
+    return handle;
+  };
+
+  const api: ModuleApi = {
+    name: s.name,
+    host: s.host,
+    processType: s.processType,
+    options: s.options,
+    enabledModules: s.enabledModules,
+
+    getOption: <T>(name: string, fallback?: T) => (s.option(name) as T | undefined) ?? fallback,
+    getOptionString: (name, fallback) => toStringOption(s.option(name)) ?? fallback,
+    getOptionNumber: (name, fallback) => {
+      const raw = s.option(name);
+      const value = toNumberOption(raw);
+      if (raw !== undefined && value === undefined) s.log.error("Option '%s' is expecting a number", name);
+      return value ?? fallback;
+    },
+    getOptionBoolean: (name, fallback) => {
+      const raw = s.option(name);
+      const value = toBooleanOption(raw);
+      if (raw !== undefined && value === undefined) s.log.error("Option '%s' is expecting a boolean", name);
+      return value ?? fallback;
+    },
+    getOptionArray: (name, fallback = []) => toArrayOption(s.option(name)) ?? [...fallback],
+    getOptionSet: (name, fallback = []) => new Set(toArrayOption(s.option(name)) ?? fallback),
+    getOptionInheritedSet: (name, fallback = []) => {
+      const global = toArrayOption(s.globalOption(name)) ?? [];
+      const host = toArrayOption(s.hostOption(name)) ?? [];
+      const all = [...global, ...host];
+      return new Set(all.length ? all : fallback);
+    },
+    getOptionPeriod: (name, fallback) => {
+      const raw = s.option(name);
+      const value = parsePeriod(raw);
+      if (raw !== undefined && value === undefined) s.log.error("Option '%s' is expecting a period such as \"1 week\" or seconds", name);
+      return value ?? fallback;
+    },
+
+    log: (level: LogLevel, message: string, ...args: unknown[]) => s.log.log(level, args.length ? format(message, ...args) : message),
+
+    depends: ((name: string) => s.depends(name)) as ModuleApi['depends'],
+
+    provides: ((kind: string, item: Record<string, unknown>) => {
+      if (kind === 'http') {
+        httpApp = item as unknown as HttpApp;
+        reg.add(s.mountHttp(httpApp));
+      } else {
+        reg.add(s.addItem(kind, item));
+      }
+    }) as ModuleApi['provides'],
+    getItems: <T>(kind: string) => s.getItems(kind) as T[],
+
+    openStore: ((name?: string, type: 'keyval' | 'map' = 'keyval') => s.openStore(name ?? s.name, type)) as ModuleApi['openStore'],
+
+    hook: (event, handler, priority = 0) => reg.add(s.hook(event, handler as EventHandler, priority)),
+    fireEvent: (event, data) => s.fireEvent(event, data),
+
+    shared: <T extends object>(path: string) => s.shared(path) as T,
+    addTimer,
+    httpUrl: (path = '') => s.httpUrl(httpApp, path),
+    getDirectory: () => s.dir,
+    time: now,
+  };
+  return api;
+}

@@ -1,0 +1,166 @@
+/**
+ * Option values as modules read them: Prosody's get_option_* conversions, periods such as
+ * "1 week", and the ajv validation of each module's declared options.
+ */
+import { CantoError, type SourcePosition } from './errors.js';
+
+/** Looks an option up: host section, then global. `undefined` when neither sets it. */
+export type OptionLookup = (name: string) => unknown;
+
+const UNIT_SECONDS: Record<string, number> = {
+  s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
+  m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
+  h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600,
+  d: 86400, day: 86400, days: 86400,
+  w: 604800, wk: 604800, week: 604800, weeks: 604800,
+  mo: 2592000, month: 2592000, months: 2592000,
+  y: 31536000, year: 31536000, years: 31536000,
+};
+
+/**
+ * Seconds from a number, a numeric string, or a period such as "1 week", "12h", "1d 12h",
+ * "30 minutes". Returns `undefined` for anything else (including negative values).
+ */
+export function parsePeriod(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const part = /(\d+(?:\.\d+)?)\s*([a-z]+)\s*,?\s*/gy;
+  let total = 0;
+  let matched = false;
+  let m: RegExpExecArray | null;
+  while ((m = part.exec(text))) {
+    const unit = UNIT_SECONDS[m[2]!];
+    if (unit === undefined) return undefined;
+    total += Number(m[1]) * unit;
+    matched = true;
+    if (part.lastIndex === text.length) return Math.round(total);
+  }
+  return matched && part.lastIndex === text.length ? Math.round(total) : undefined;
+}
+
+/** Prosody's get_option_scalar: the first item of a table. */
+function scalar(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function toStringOption(value: unknown): string | undefined {
+  const v = scalar(value);
+  return v === undefined || v === null || typeof v === 'object' ? undefined : String(v);
+}
+
+export function toNumberOption(value: unknown): number | undefined {
+  const v = scalar(value);
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+export function toBooleanOption(value: unknown): boolean | undefined {
+  const v = scalar(value);
+  if (v === true || v === 'true' || v === 1) return true;
+  if (v === false || v === 'false' || v === 0) return false;
+  return undefined;
+}
+
+/** A list option: arrays as they are, a set-like object's true keys, a scalar as one item. */
+export function toArrayOption(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'object') return Object.entries(value).filter(([, v]) => v === true).map(([k]) => k);
+  return [String(value)];
+}
+
+type Schema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
+
+/**
+ * Bring raw config values into the types a module's schema declares, the way Prosody's typed
+ * getters would read them: numeric strings and periods for numbers, "true"/1 for booleans, a
+ * scalar for a one-item list. What cannot be converted is left for ajv to report.
+ */
+export function coerceOptions(schema: Schema, lookup: OptionLookup): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
+    const raw = lookup(name);
+    if (raw === undefined) continue;
+    const types = ([] as unknown[]).concat(prop.type ?? []);
+    let value: unknown = raw;
+    if ((types.includes('number') || types.includes('integer')) && typeof raw !== 'number') {
+      value = prop.period ? parsePeriod(raw) ?? raw : toNumberOption(raw) ?? raw;
+    } else if (types.includes('boolean') && typeof raw !== 'boolean') {
+      value = toBooleanOption(raw) ?? raw;
+    } else if (types.includes('array') && !Array.isArray(raw)) {
+      value = toArrayOption(raw);
+    } else if (types.includes('string') && typeof raw === 'number') {
+      value = String(raw);
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Freeze an options object and everything in it. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+interface AjvLike {
+  compile(schema: object): ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
+}
+let ajv: AjvLike | undefined;
+const compiled = new WeakMap<object, ReturnType<AjvLike['compile']>>();
+
+async function getAjv(): Promise<AjvLike> {
+  if (!ajv) {
+    // Loaded on first use: ajv is the heaviest import, and most ctl commands validate one module.
+    const { default: Ajv } = await import('ajv');
+    const instance = new Ajv.default({ useDefaults: true, allErrors: true, strict: false });
+    instance.addKeyword({ keyword: 'period', schemaType: 'boolean' });
+    ajv = instance as unknown as AjvLike;
+  }
+  return ajv;
+}
+
+export interface OptionProblem {
+  option: string;
+  message: string;
+  position?: SourcePosition;
+}
+
+/**
+ * Validate a module's options against its schema (defaults filled in) and freeze them.
+ * Returns the options, or the list of problems (each naming the option and where it was set).
+ */
+export async function validateOptions(
+  schema: Schema,
+  lookup: OptionLookup,
+  positionOf: (name: string) => SourcePosition | undefined,
+): Promise<{ options: Record<string, unknown>; problems: OptionProblem[] }> {
+  const data = coerceOptions(schema, lookup);
+  const validator = await getAjv();
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = validator.compile({ type: 'object', ...schema });
+    compiled.set(schema, validate);
+  }
+  const problems: OptionProblem[] = [];
+  if (!validate(data)) {
+    for (const e of validate.errors ?? []) {
+      const option = e.instancePath.split('/')[1] ?? '';
+      const problem: OptionProblem = { option, message: `${e.instancePath ? `option '${option}'` : 'options'} ${e.message ?? 'is invalid'}` };
+      const position = positionOf(option);
+      if (position) problem.position = position;
+      problems.push(problem);
+    }
+  }
+  return { options: deepFreeze(data), problems };
+}
+
+export function optionError(problem: OptionProblem): CantoError {
+  return new CantoError('ERR_OPTION_INVALID', [problem.option, problem.message], problem.position ? { position: problem.position } : {});
+}

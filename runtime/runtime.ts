@@ -1,0 +1,166 @@
+/**
+ * The process-wide host: the parsed config, the hosts it defines, storage, the HTTP server
+ * (server only) and the shared tables. Both entry points (server, ctl) build one of these.
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { ConfigValue, ParsedConfig } from './config/types.js';
+import { hostModules } from './config/index.js';
+import type { SourcePosition } from './errors.js';
+import { Host } from './host.js';
+import type { HttpApp } from './http/types.js';
+import { basePathFor, resolveCors, type HttpServer } from './http/server.js';
+import type { Logger } from './log.js';
+import type { ProcessType } from './module-api.js';
+import { ModuleFinder } from './module-finder.js';
+import { toArrayOption, toStringOption } from './options.js';
+import { StorageManager } from './storage/manager.js';
+import { getLogger } from './log.js';
+
+export class Runtime {
+  readonly config: ParsedConfig;
+  readonly processType: ProcessType;
+  readonly configDir: string;
+  readonly dataPath: string;
+  readonly finder: ModuleFinder;
+  readonly storage: StorageManager;
+  /** Set by the server entry point once listeners are configured; null under ctl. */
+  http: HttpServer | null = null;
+  readonly #hosts = new Map<string, Host>();
+  readonly #shared = new Map<string, object>();
+  readonly #log = getLogger('general');
+
+  constructor(config: ParsedConfig, processType: ProcessType) {
+    this.config = config;
+    this.processType = processType;
+    this.configDir = dirname(config.file);
+    this.dataPath = this.resolvePath(toStringOption(this.option(null, 'data_path')) ?? 'data');
+    this.finder = new ModuleFinder(toArrayOption(this.option(null, 'plugin_paths')) ?? [], this.configDir);
+    this.storage = new StorageManager({
+      dataPath: this.dataPath,
+      option: (host, name) => this.option(host, name),
+      log: (level, message) => getLogger('storage').log(level, message),
+    });
+  }
+
+  /** A path from the config, relative to the config file's folder. */
+  resolvePath(path: string): string {
+    // COMPAT: Prosody resolves data_path against its working directory; the config's folder is predictable.
+    return isAbsolute(path) ? path : resolve(this.configDir, path);
+  }
+
+  /** Host section (when `host` is given and sets it), then global. */
+  option(host: string | null, name: string): unknown {
+    if (host !== null) {
+      const section = this.config.sections.get(host);
+      if (section?.options.has(name)) return section.options.get(name);
+    }
+    return this.config.sections.get('*')?.options.get(name);
+  }
+
+  hostOption(host: string, name: string): ConfigValue | undefined {
+    return this.config.sections.get(host)?.options.get(name);
+  }
+
+  optionPosition(host: string, name: string): SourcePosition | undefined {
+    return this.config.sections.get(host)?.positions.get(name) ?? this.config.sections.get('*')?.positions.get(name);
+  }
+
+  /** Names of the VirtualHosts and Components that are not `enabled = false`. */
+  hostNames(): string[] {
+    return [...this.config.sections.values()]
+      .filter((s) => s.kind !== 'global' && s.options.get('enabled') !== false)
+      .map((s) => s.name);
+  }
+
+  /** The Host object for a configured host; undefined for anything else. */
+  host(name: string): Host | undefined {
+    let host = this.#hosts.get(name);
+    if (!host && this.hostNames().includes(name)) {
+      host = new Host(this, name, hostModules(this.config, name));
+      this.#hosts.set(name, host);
+    }
+    return host;
+  }
+
+  get hosts(): Host[] {
+    return [...this.#hosts.values()];
+  }
+
+  shared(path: string): object {
+    let table = this.#shared.get(path);
+    if (!table) {
+      table = {};
+      this.#shared.set(path, table);
+    }
+    return table;
+  }
+
+  /** The app's base path on this host: http_paths (host, then global), default_path, `/<name>`. */
+  basePath(host: Host, moduleName: string, app: HttpApp | undefined): string {
+    const appName = app?.name ?? moduleName;
+    return basePathFor(appName, app?.default_path, (n) => this.option(host.name, n), host.name);
+  }
+
+  mountHttp(host: Host, moduleName: string, app: HttpApp, log: Logger): () => void {
+    if (!this.http) return () => {};
+    const appName = app.name ?? moduleName;
+    return this.http.mount({
+      host: (toStringOption(host.option('http_host')) ?? host.name).toLowerCase(),
+      basePath: this.basePath(host, moduleName, app),
+      name: appName,
+      routes: app.route,
+      cors: resolveCors(appName, app.cors, (n) => this.option(null, n)),
+      log,
+    });
+  }
+
+  /**
+   * Prosody's module:http_url(): http_external_url + base path, else the first HTTPS (then
+   * HTTP) port with http_host, leaving out the scheme's default port.
+   */
+  httpUrl(host: Host, moduleName: string, app: HttpApp | undefined, path: string): string {
+    const base = this.basePath(host, moduleName, app);
+    const external = toStringOption(host.option('http_external_url'));
+    if (external) return external.replace(/\/+$/, '') + base + path;
+    const name = toStringOption(host.option('http_host')) ?? host.name;
+    let live = this.http?.addresses();
+    if (live && !live.http.length && !live.https.length) live = undefined; // not listening yet
+    const https = live ? live.https[0]?.port : this.#firstPort('https_ports', 5281);
+    const http = live ? live.http[0]?.port : this.#firstPort('http_ports', 5280);
+    if (https !== undefined && !Number.isNaN(https)) return `https://${name}${https === 443 ? '' : `:${https}`}${base}${path}`;
+    if (http !== undefined && !Number.isNaN(http)) return `http://${name}${http === 80 ? '' : `:${http}`}${base}${path}`;
+    return `http://disabled.invalid${base}${path}`;
+  }
+
+  #firstPort(option: string, fallback: number): number | undefined {
+    const ports = toArrayOption(this.option(null, option));
+    if (!ports) return fallback;
+    return ports.length ? Number(ports[0]) : undefined;
+  }
+
+  /** Load every enabled module on every host; a failing module is logged, the rest keep running. */
+  async loadAll(): Promise<void> {
+    const available = new Set(this.finder.available());
+    const warned = new Set<string>();
+    for (const name of this.hostNames()) {
+      const host = this.host(name)!;
+      for (const mod of host.enabled) {
+        if (!available.has(mod)) {
+          if (!warned.has(mod)) this.#log.warn("Module '%s' is not available in Canto (XMPP-only or unknown); ignoring it", mod);
+          warned.add(mod);
+          continue;
+        }
+        try {
+          await host.load(mod);
+        } catch (err) {
+          getLogger(`${name}:${mod}`).error('%s', err instanceof Error ? err.message : String(err));
+        }
+      }
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    for (const host of this.hosts) await host.unloadAll();
+    await this.storage.close();
+  }
+}
