@@ -65,6 +65,8 @@ export interface InvitesApi {
   get(token: string | null | undefined, username?: string): Promise<InviteLookup>;
   /** Validate and consume a token in one atomic step: two concurrent uses cannot both succeed. */
   use(token: string | null | undefined, username?: string): Promise<InviteLookup>;
+  /** The stored record, valid or expired (for `ctl mod_invites show`); `undefined` when there is none. */
+  info(token: string): Promise<Invite | undefined>;
   /** Delete an invite; false when there was none. */
   delete(token: string): Promise<boolean>;
   /** Invites that have not expired, oldest first. */
@@ -77,4 +79,10 @@ declare module '../../runtime/module-api.js' {
   interface ModuleApis {
     invites: InvitesApi;
   }
+}
+
+/** mod_invites' own options (`invite_expiry` is read as a period with `getOptionPeriod`). */
+export interface InvitesOptions {
+  /** The landing-page module whose URL `ctl mod_invites generate` prints when it is enabled. */
+  invites_page_module: string;
 }

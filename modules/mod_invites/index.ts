@@ -1,0 +1,49 @@
+/**
+ * mod_invites: invite tokens for account registration, password resets and contacts, stored
+ * as Prosody 0.12 stores them. Other modules use it through `await module.depends('invites')`.
+ */
+import { defineModule } from '../../runtime/module-api.js';
+import { commands } from './commands.js';
+import { createInvites } from './invites.js';
+import type { InvitesApi, InvitesOptions } from './types.js';
+
+export type { Invite, InvitesApi, ValidatedInvite, InviteLookup, InviteInvalidReason } from './types.js';
+
+const WEEK = 7 * 86400;
+const PURGE_EVERY = 3600;
+
+export default defineModule<InvitesApi, InvitesOptions>({
+  options: {
+    type: 'object',
+    properties: {
+      invites_page_module: { type: 'string', default: 'invites_page' },
+    },
+  },
+
+  load(module) {
+    const invites = createInvites({
+      host: module.host,
+      store: module.openStore('invite_token', 'map'),
+      // COMPAT: host then global, as any option; Prosody's prosodyctl reads only the global value.
+      defaultTtl: module.getOptionPeriod('invite_expiry', WEEK) ?? WEEK,
+      now: () => module.time(),
+      announce: (invite) => module.fireEvent('invite-created', invite),
+    });
+
+    // COMPAT: Prosody never removes expired invites; we purge them shortly after start, then hourly.
+    if (module.processType === 'server') {
+      module.addTimer(60, async () => {
+        try {
+          const purged = await invites.purgeExpired();
+          if (purged) module.log('info', 'Purged %d expired invites', purged);
+        } catch (err) {
+          module.log('warn', 'Could not purge expired invites: %s', (err as Error).message);
+        }
+        return PURGE_EVERY;
+      });
+    }
+    return invites;
+  },
+
+  commands,
+});

@@ -1,0 +1,77 @@
+/**
+ * `npx ctl mod_invites_api create|list|delete HOST ...`: key management, as in Prosody's
+ * mod_invites_api, with optional expiry.
+ */
+import { UsageError } from '../../runtime/module-api.js';
+import type { CtlCommand, ModuleApi } from '../../runtime/module-api.js';
+import { KEEP } from '../../runtime/storage/types.js';
+import type { StoreTable } from '../../runtime/storage/types.js';
+import { hashSecret, isTable, newKey } from './keys.js';
+import { parsePeriod } from './period.js';
+import type { InvitesApiOptions } from './options.js';
+
+type Command = CtlCommand<void, InvitesApiOptions>;
+
+export function keyStore(module: ModuleApi<InvitesApiOptions>) {
+  return module.openStore('invite_api_keys', 'map');
+}
+
+function iso(seconds: unknown): string {
+  return typeof seconds === 'number' ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : 'never';
+}
+
+/** Names are free text; a tab or newline in one must not break the columns. */
+function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}]+/gu, ' ');
+}
+
+const create: Command = {
+  description: 'Create an API key and print it (ID/SECRET); the secret is not shown again',
+  args: [{ name: 'NAME', description: 'What the key is for (quote it if it has spaces)', optional: true }],
+  flags: { 'expires-after': { description: 'The key stops working after this, e.g. 3600, "30 days"', value: 'PERIOD' } },
+  async run({ module, args, flags, out }) {
+    const now = module.time();
+    const record: StoreTable = { created_at: now, allowed_methods: { GET: true, POST: true } };
+    if (typeof flags['expires-after'] === 'string') {
+      const ttl = parsePeriod(flags['expires-after']);
+      if (ttl === undefined) throw new UsageError(`invalid period '${flags['expires-after']}' (expected seconds or e.g. "1 week", "12h")`);
+      record.expires = now + ttl;
+    }
+    if (args[0]) record.name = args[0];
+    const { id, secret } = newKey();
+    // COMPAT: Prosody stores the secret itself as `token`; we store only its hash, so Prosody can list this key but not authenticate it.
+    await keyStore(module).set(null, id, { id, ...record, token_hash: hashSecret(secret) });
+    out(`${id}/${secret}`);
+  },
+};
+
+const list: Command = {
+  description: 'List API keys: ID and name (with --long also expiry and last use, UTC)',
+  flags: { long: { description: 'Add the columns EXPIRES and LAST_USED', alias: '-l' } },
+  async run({ module, flags, out }) {
+    const keys = [...(await keyStore(module).getAll(null))].flatMap(([id, record]) => (isTable(record) ? [{ id, record }] : []));
+    keys.sort((a, b) => Number(a.record.created_at ?? 0) - Number(b.record.created_at ?? 0) || (a.id < b.id ? -1 : 1));
+    for (const { id, record } of keys) {
+      const columns = [id, typeof record.name === 'string' && record.name ? oneLine(record.name) : '<unknown>'];
+      if (flags.long === true) columns.push(iso(record.expires), iso(record.last_used));
+      out(columns.join('\t'));
+    }
+  },
+};
+
+const remove: Command = {
+  description: 'Revoke an API key; a running server refuses it from the next request',
+  args: [{ name: 'ID', description: 'The key id (the part before the slash)' }],
+  async run({ module, args, err }) {
+    const seen = { found: false };
+    await keyStore(module).update(null, args[0]!, (current) => {
+      seen.found = current !== undefined;
+      return current === undefined ? KEEP : undefined;
+    });
+    if (seen.found) return 0;
+    err('Error: key not found');
+    return 1;
+  },
+};
+
+export const commands: Record<string, Command> = { create, list, delete: remove };
