@@ -36,6 +36,7 @@ export const ERRORS = {
   ERR_HTTP_TOO_LARGE: { message: 'Payload Too Large', status: 413 },
   ERR_HTTP_ROUTE_INVALID: { message: "Invalid route key '%s'" },
   ERR_TLS: { message: 'TLS: %s' },
+  ERR_HTTP_LISTEN: { message: 'Cannot listen for %s on %s port %s: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
