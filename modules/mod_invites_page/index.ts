@@ -1,0 +1,137 @@
+/**
+ * mod_invites_page: the page behind every invite link, as Prosody's community module of the
+ * same name. It sets each new account invite's `landing_page` from the `invites_page` URL
+ * template, and serves that page: who invited you, a button that opens the invite in an app,
+ * the apps for your platform (from mod_register_apps), a QR code, and a setup page per app.
+ */
+import { join } from 'node:path';
+import type { Invite, InviteLookup } from '../mod_invites/types.js';
+import type { HttpReply, HttpRequest } from '../../runtime/http/types.js';
+import { defineModule } from '../../runtime/module-api.js';
+import { registrationUrl, toAppView } from './app-views.js';
+import { linkHeader, originsOf, pageHeaders } from './headers.js';
+import { errorPage, type ErrorKind } from './pages/error-page.js';
+import { invitePage } from './pages/invite-page.js';
+import { setupPage } from './pages/setup-page.js';
+import type { SiteView } from './pages/view.js';
+import { detectPlatform } from './platform.js';
+import { qrSvg } from './qr.js';
+import { loadAssets, serveAsset } from './static-assets.js';
+import { renderUrlTemplate } from './url-template.js';
+
+interface Options {
+  invites_page?: string;
+  invites_page_external: boolean;
+  invites_registration_page: string;
+  site_name?: string;
+}
+
+/** Tokens are base64url (Prosody's id.medium gives 24 characters); nothing else reaches storage. */
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export default defineModule<void, Options>({
+  dependencies: ['invites'],
+  options: {
+    type: 'object',
+    properties: {
+      invites_page: { type: 'string', minLength: 1 },
+      invites_page_external: { type: 'boolean', default: false },
+      invites_registration_page: { type: 'string', default: 'register?t={invite.token}&c={app.id}' },
+      site_name: { type: 'string', minLength: 1 },
+    },
+  },
+
+  async load(module) {
+    const { invites_page, invites_page_external: external, invites_registration_page } = module.options;
+    const invites = await module.depends('invites');
+
+    // Worked out per invite, not at load: under ctl there may be no HTTP port to build a URL from.
+    const landingTemplate = (): string =>
+      invites_page ?? (external ? `https://${module.host}/?{invite.token}` : `${module.httpUrl()}?{invite.token}`);
+
+    module.hook<Invite>('invite-created', (invite) => {
+      // As Prosody: only invites that can create an account have a page to land on.
+      if (!invite.allow_registration) return;
+      try {
+        invite.landing_page = renderUrlTemplate(landingTemplate(), { host: module.host, invite });
+      } catch (err) {
+        module.log('warn', 'No landing page for the new invite: %s', err instanceof Error ? err.message : String(err));
+      }
+    });
+
+    if (external || module.processType !== 'server') return;
+
+    const registerApps = await module.depends('register_apps');
+    const site: SiteView = {
+      siteName: module.options.site_name ?? module.host,
+      host: module.host,
+      basePath: new URL(module.httpUrl()).pathname.replace(/\/+$/, ''),
+    };
+    const registrationTemplate = module.enabledModules.includes('invites_register_web') ? invites_registration_page : undefined;
+    const assets = loadAssets(join(module.getDirectory(), 'static'));
+
+    const fail = (kind: ErrorKind): HttpReply => {
+      const page = errorPage(site, kind);
+      return { status: page.status, headers: pageHeaders(), body: page.body };
+    };
+
+    /** The invite named by the whole query string, as Prosody (`invites.get(request.url.query)`). */
+    const lookup = async (request: HttpRequest): Promise<InviteLookup> => {
+      const token = request.rawQuery;
+      if (token === null || !TOKEN.test(token)) return { ok: false, reason: token === null ? 'no-token' : 'token-invalid' };
+      return invites.get(token);
+    };
+    // COMPAT: Prosody answers 200 for a bad invite; a status tells clients and crawlers the truth.
+    const failFor = (result: InviteLookup & { ok: false }) => fail(result.reason === 'token-expired' ? 'expired' : 'unknown');
+
+    const servePage = async (request: HttpRequest): Promise<HttpReply> => {
+      const result = await lookup(request);
+      if (!result.ok) return failFor(result);
+      const { invite } = result;
+      const platform = detectPlatform(request.headers['user-agent']);
+      const apps = registerApps.apps();
+      const forPlatform = platform === undefined ? apps : registerApps.appsFor(platform);
+      const context = { invite, basePath: site.basePath, registrationTemplate };
+      const body = invitePage({
+        site,
+        invite,
+        platform,
+        recommended: forPlatform.map((app) => toAppView(app, context)),
+        others: apps.filter((app) => !forPlatform.includes(app)).map((app) => toAppView(app, context)),
+        qrSvg: await qrSvg(invite.uri),
+      });
+      const headers: Record<string, string> = pageHeaders(originsOf(apps.map((app) => app.image)));
+      const link = linkHeader(invite.uri);
+      if (link !== undefined) headers.Link = link;
+      return { status: 200, headers, body };
+    };
+
+    const serveSetup = async (request: HttpRequest): Promise<HttpReply> => {
+      const result = await lookup(request);
+      if (!result.ok) return failFor(result);
+      const { invite } = result;
+      const app = registerApps.app(request.rest);
+      if (app === undefined) return fail('unknown-app');
+      const view = toAppView(app, { invite, basePath: site.basePath, registrationTemplate });
+      const body = setupPage({
+        site,
+        invite,
+        app: view,
+        inviteUrl: `${site.basePath || '/'}?${invite.token}`,
+        registerUrl: registrationTemplate === undefined ? undefined : registrationUrl(registrationTemplate, app, invite, site.basePath),
+      });
+      const headers: Record<string, string> = pageHeaders(originsOf([app.image, ...app.download.buttons.map((b) => b.image ?? '')]));
+      const link = linkHeader(invite.uri);
+      if (link !== undefined) headers.Link = link;
+      return { status: 200, headers, body };
+    };
+
+    module.provides('http', {
+      route: {
+        GET: servePage,
+        'GET /setup/*': serveSetup,
+        'GET /static/*': (request) => serveAsset(assets, request),
+      },
+    });
+  },
+});
