@@ -5,7 +5,7 @@
 import { readConfig, resolveConfigPath } from '../runtime/config/index.js';
 import { errorText } from '../runtime/errors.js';
 import { setLogSinks } from '../runtime/log.js';
-import { UsageError, type CtlCommand } from '../runtime/module-api.js';
+import { isUsageError, type CtlCommand } from '../runtime/module-api.js';
 import { Runtime } from '../runtime/runtime.js';
 import { commandUsage, parseCommandArgs } from './args.js';
 
@@ -75,7 +75,7 @@ async function moduleCommand(configFlag: string | undefined, moduleName: string,
   try {
     parsed = parseCommandArgs(command, rest);
   } catch (e) {
-    if (e instanceof UsageError) usage(e.message, text);
+    if (isUsageError(e)) usage(e.message, text);
     throw e;
   }
   const host = runtime.host(parsed.host.toLowerCase());
@@ -89,7 +89,7 @@ async function moduleCommand(configFlag: string | undefined, moduleName: string,
     const code = await command.run({ module: loaded.api as never, api: api as never, args: parsed.args, flags: parsed.flags, out, err });
     return code ?? 0;
   } catch (e) {
-    if (e instanceof UsageError) usage(e.message, text);
+    if (isUsageError(e)) usage(e.message, text);
     err(`Error: ${errorText(e)}`);
     return 1;
   } finally {

@@ -244,3 +244,8 @@ export interface ModuleApi<Options = Record<string, unknown>> {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** By name, not instanceof: a plugin compiled by tsx has its own copy of this class. */
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof Error && err.name === 'UsageError';
+}
