@@ -37,6 +37,7 @@ export const ERRORS = {
   ERR_HTTP_ROUTE_INVALID: { message: "Invalid route key '%s'" },
   ERR_TLS: { message: 'TLS: %s' },
   ERR_HTTP_LISTEN: { message: 'Cannot listen for %s on %s port %s: %s' },
+  ERR_STORAGE_UNAVAILABLE: { message: "Storage driver '%s' is not available yet: %s" },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
