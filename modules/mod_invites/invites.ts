@@ -129,15 +129,15 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
   }
 
   return {
-    createAccount: (username, additionalData, ttl) =>
+    createAccount: async (username, additionalData, ttl) =>
       create('register', username === undefined ? host : `${preparedOrThrow(username)}@${host}`, true, additionalData, ttl),
 
-    createAccountReset(username, ttl = 86400) {
+    async createAccountReset(username, ttl = 86400) {
       const node = preparedOrThrow(username);
       return create('register', `${node}@${host}`, true, { allow_reset: node }, ttl);
     },
 
-    createContact: (username, allowRegistration, additionalData, ttl) =>
+    createContact: async (username, allowRegistration, additionalData, ttl) =>
       create('roster', `${preparedOrThrow(username)}@${host}`, allowRegistration, additionalData, ttl),
 
     createGroup: (groupIds, additionalData, ttl) =>

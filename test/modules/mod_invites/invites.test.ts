@@ -1,0 +1,217 @@
+import t from 'tap';
+import { KEEP, REMOVE } from '../../../runtime/storage/types.js';
+import type { Keep, MapStore, Removal, StoreUser, StoreValue } from '../../../runtime/storage/types.js';
+import { createInvites } from '../../../modules/mod_invites/invites.js';
+import type { Invite } from '../../../modules/mod_invites/types.js';
+
+/**
+ * An in-memory map store with the contract's semantics (values are copied in and out, updates
+ * are atomic); the file driver has its own tests, and the end-to-end tests use it.
+ */
+function memoryStore(): MapStore<StoreValue> & { tables: Map<string | null, Map<string, StoreValue>> } {
+  const tables = new Map<string | null, Map<string, StoreValue>>();
+  const table = (user: StoreUser) => tables.get(user) ?? tables.set(user, new Map()).get(user)!;
+  const copy = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
+  let queue = Promise.resolve();
+  const serial = <R>(fn: () => R): Promise<R> => {
+    const run = queue.then(fn);
+    queue = run.then(() => undefined, () => undefined);
+    return run;
+  };
+  return {
+    tables,
+    get: async (user, key) => copy(tables.get(user)?.get(key)),
+    set: (user, key, value) => serial(() => void (value === undefined ? table(user).delete(key) : table(user).set(key, copy(value)))),
+    setKeys: (user, changes: Record<string, StoreValue | Removal>) =>
+      serial(() => {
+        for (const [key, value] of Object.entries(changes)) value === REMOVE ? table(user).delete(key) : table(user).set(key, copy(value));
+      }),
+    getAll: async (user) => new Map([...(tables.get(user) ?? [])].map(([k, v]) => [k, copy(v)])),
+    update: <R extends StoreValue | undefined | Keep>(user: StoreUser, key: string, fn: (current: StoreValue | undefined) => R) =>
+      serial(() => {
+        const result = fn(copy(table(user).get(key)));
+        if (result === KEEP) return result;
+        if (result === undefined) table(user).delete(key);
+        else table(user).set(key, copy(result as StoreValue));
+        return result;
+      }),
+    users: async () => [...tables.keys()].filter((u): u is string => u !== null && tables.get(u)!.size > 0),
+  };
+}
+
+function setup(start = 1_800_000_000) {
+  const store = memoryStore();
+  const clock = { now: start };
+  const created: Invite[] = [];
+  const invites = createInvites({
+    host: 'example.com',
+    store,
+    defaultTtl: 604800,
+    now: () => clock.now,
+    announce: (invite) => {
+      created.push(invite);
+      if (invite.allow_registration) invite.landing_page = `https://example.com/invite?${invite.token}`;
+    },
+  });
+  return { store, clock, created, invites };
+}
+
+t.test('an account invite is stored as Prosody stores it', async (t) => {
+  const { store, invites } = setup();
+  const invite = await invites.createAccount(undefined, { source: 'api/token/abc' });
+  t.match(invite.token, /^[A-Za-z0-9_-]{24}$/);
+  t.same(store.tables.get(null)!.get(invite.token), {
+    type: 'register',
+    jid: 'example.com',
+    token: invite.token,
+    allow_registration: true,
+    uri: `xmpp:example.com?register;preauth=${invite.token}`,
+    created_at: 1_800_000_000,
+    expires: 1_800_604_800,
+    additional_data: { source: 'api/token/abc' },
+    landing_page: `https://example.com/invite?${invite.token}`,
+  });
+});
+
+t.test('invite-created fires before the invite is stored, so listeners can add to it', async (t) => {
+  const { store, created, invites } = setup();
+  const invite = await invites.createAccount();
+  t.equal(created[0], invite);
+  t.equal((store.tables.get(null)!.get(invite.token) as Record<string, unknown>).landing_page, invite.landing_page);
+});
+
+t.test('a contact invite is also kept under the inviter, with ibr=y when it allows registration', async (t) => {
+  const { store, invites } = setup();
+  const open = await invites.createContact('alice', true);
+  t.equal(open.uri, `xmpp:alice@example.com?roster;preauth=${open.token};ibr=y`);
+  t.equal(store.tables.get('alice')!.get(open.token), open.expires);
+  const closed = await invites.createContact('alice', false);
+  t.equal(closed.uri, `xmpp:alice@example.com?roster;preauth=${closed.token}`);
+  t.notOk(store.tables.get(null)!.has(closed.token), 'not host-wide: it cannot register an account');
+  t.equal(store.tables.get('alice')!.get(closed.token), closed.expires);
+});
+
+t.test('a reset invite is for one day and names the account', async (t) => {
+  const { invites } = setup();
+  const invite = await invites.createAccountReset('Alice');
+  t.equal(invite.jid, 'alice@example.com');
+  t.same(invite.additional_data, { allow_reset: 'alice' });
+  t.equal(invite.expires - invite.created_at, 86400);
+  const lookup = await invites.get(invite.token);
+  t.match(lookup, { ok: true, invite: { reset: 'alice' } });
+});
+
+t.test('a group invite is reusable only when given a ttl', async (t) => {
+  const { invites } = setup();
+  const once = await invites.createGroup(['friends']);
+  t.notOk('reusable' in once);
+  t.same(once.additional_data, { groups: ['friends'] });
+  const many = await invites.createGroup(['friends'], { source: 'x' }, 3600);
+  t.equal(many.reusable, true);
+  t.match(await invites.use(many.token), { ok: true });
+  t.match(await invites.use(many.token), { ok: true }, 'still there after a use');
+  t.match(await invites.use(once.token), { ok: true });
+  t.same(await invites.use(once.token), { ok: false, reason: 'token-invalid' });
+});
+
+t.test('get says why a token is refused', async (t) => {
+  const { clock, invites } = setup();
+  t.same(await invites.get(undefined), { ok: false, reason: 'no-token' });
+  t.same(await invites.get(''), { ok: false, reason: 'no-token' });
+  t.same(await invites.get('AAAAAAAAAAAAAAAAAAAAAAAA'), { ok: false, reason: 'token-invalid' });
+  t.same(await invites.get('not a token / at all'), { ok: false, reason: 'token-invalid' });
+  const invite = await invites.createAccount(undefined, undefined, 10);
+  clock.now += 10;
+  t.match(await invites.get(invite.token), { ok: true }, 'still valid in its last second');
+  clock.now += 1;
+  t.same(await invites.get(invite.token), { ok: false, reason: 'token-expired' });
+});
+
+t.test('a username-bound invite registers that username and no other', async (t) => {
+  const { invites } = setup();
+  const invite = await invites.createAccount('Bob');
+  t.equal(invite.jid, 'bob@example.com');
+  t.match(await invites.get(invite.token), { ok: true, invite: { username: 'bob' } });
+  t.same(await invites.get(invite.token, 'mallory'), { ok: false, reason: 'wrong-username' });
+  t.same(await invites.use(invite.token, 'mallory'), { ok: false, reason: 'wrong-username' });
+  t.match(await invites.use(invite.token, 'BOB'), { ok: true }, 'names are compared after nodeprep');
+  await t.rejects(invites.createAccount('not valid@'), TypeError);
+});
+
+t.test('an open account invite accepts any username', async (t) => {
+  const { invites } = setup();
+  const invite = await invites.createAccount();
+  t.match(await invites.get(invite.token, 'anyone'), { ok: true, invite: { token: invite.token, reusable: false } });
+});
+
+t.test('use consumes a single-use invite once, even when two uses race', async (t) => {
+  const { invites } = setup();
+  const invite = await invites.createAccount();
+  const results = await Promise.all([invites.use(invite.token), invites.use(invite.token), invites.use(invite.token)]);
+  t.equal(results.filter((r) => r.ok).length, 1);
+  t.same(await invites.get(invite.token), { ok: false, reason: 'token-invalid' });
+});
+
+t.test('using a contact invite removes the inviter entry too', async (t) => {
+  const { store, invites } = setup();
+  const invite = await invites.createContact('alice', true);
+  t.match(await invites.use(invite.token), { ok: true, invite: { inviter: 'alice', type: 'roster' } });
+  t.notOk(store.tables.get('alice')!.has(invite.token));
+});
+
+t.test('delete removes an invite and says whether there was one', async (t) => {
+  const { store, invites } = setup();
+  const invite = await invites.createContact('alice', true);
+  t.equal(await invites.delete(invite.token), true);
+  t.notOk(store.tables.get(null)!.has(invite.token));
+  t.notOk(store.tables.get('alice')!.has(invite.token));
+  t.equal(await invites.delete(invite.token), false);
+  t.equal(await invites.delete('../etc/passwd'), false);
+});
+
+t.test('pending lists unexpired invites, oldest first', async (t) => {
+  const { clock, invites } = setup();
+  const a = await invites.createAccount(undefined, undefined, 100);
+  clock.now += 1;
+  const b = await invites.createAccount();
+  clock.now += 1;
+  const c = await invites.createContact('alice', true);
+  t.same((await invites.pending()).map((i) => i.token), [a.token, b.token, c.token]);
+  clock.now += 200;
+  t.same((await invites.pending()).map((i) => i.token), [b.token, c.token]);
+});
+
+t.test('purgeExpired removes expired invites everywhere and keeps the rest', async (t) => {
+  const { store, clock, invites } = setup();
+  const old = await invites.createContact('alice', true, undefined, 10);
+  const oldClosed = await invites.createContact('carol', false, undefined, 10);
+  const fresh = await invites.createAccount();
+  await store.set(null, 'junk', 'not an invite');
+  clock.now += 11;
+  t.equal(await invites.purgeExpired(), 2);
+  t.same([...store.tables.get(null)!.keys()].sort(), [fresh.token, 'junk'].sort(), 'malformed entries are left alone');
+  t.notOk(store.tables.get('alice')!.has(old.token));
+  t.notOk(store.tables.get('carol')!.has(oldClosed.token));
+  t.equal(await invites.purgeExpired(), 0);
+});
+
+t.test("Prosody's records are read as they are", async (t) => {
+  const { store, invites } = setup(1_795_348_500);
+  await store.set(null, 'pEwipQvv-eBQ-HXgywhqPmI4', {
+    allow_registration: true,
+    landing_page: 'https://example.com/invites_page?pEwipQvv-eBQ-HXgywhqPmI4',
+    created_at: 1795348419,
+    jid: 'alice@example.com',
+    uri: 'xmpp:alice@example.com?roster;preauth=pEwipQvv-eBQ-HXgywhqPmI4;ibr=y',
+    expires: 1795953219,
+    type: 'roster',
+    token: 'pEwipQvv-eBQ-HXgywhqPmI4',
+  });
+  await store.set('alice', 'pEwipQvv-eBQ-HXgywhqPmI4', 1795953219);
+  t.match(await invites.get('pEwipQvv-eBQ-HXgywhqPmI4', 'newuser'), {
+    ok: true,
+    invite: { type: 'roster', inviter: 'alice', landing_page: 'https://example.com/invites_page?pEwipQvv-eBQ-HXgywhqPmI4' },
+  });
+  t.match(await invites.use('pEwipQvv-eBQ-HXgywhqPmI4'), { ok: true });
+  t.notOk(store.tables.get('alice')!.has('pEwipQvv-eBQ-HXgywhqPmI4'));
+});
