@@ -1,0 +1,142 @@
+/**
+ * The `internal` storage driver: Prosody's own files (util/datamanager.lua), one file per
+ * (host, store, user). Both `keyval` and `map` stores sit on the same files, as Prosody's map
+ * shim over its keyval store does: a map is one file per user, host-level data (user null)
+ * is `<host>/<store>.dat`. So `map` and `keyval` of the same store name see the same data.
+ */
+import { readdir } from 'node:fs/promises';
+import { CantoError } from '../errors.js';
+import { copyValue, DataFile, prepareEntry } from './data-file.js';
+import type { Entry } from './data-file.js';
+import type { LockOptions } from './file-lock.js';
+import { errnoCode } from './durable-fs.js';
+import { dataFile, decode, storeDir } from './paths.js';
+import { KEEP, REMOVE } from './types.js';
+import type { DriverContext, Keep, KeyvalStore, MapStore, Removal, StorageDriver, StoreTable, StoreType, StoreUser, StoreValue } from './types.js';
+
+function tableOf(entries: ReadonlyMap<string, Entry>): StoreTable {
+  const out: StoreTable = {};
+  for (const [k, e] of entries) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: copyValue(e.value), enumerable: true, writable: true, configurable: true });
+    else out[k] = copyValue(e.value);
+  }
+  return out;
+}
+
+export interface InternalDriverOptions {
+  /** Lock timing, for tests; defaults are 5 s to give up and 10 s to call a lock stale. */
+  lock?: LockOptions;
+}
+
+export class InternalDriver implements StorageDriver {
+  readonly name = 'internal';
+  readonly #ctx: DriverContext;
+  readonly #options: InternalDriverOptions;
+  readonly #files = new Map<string, DataFile>();
+  readonly #stores = new Map<string, KeyvalStore | MapStore>();
+
+  constructor(ctx: DriverContext, options: InternalDriverOptions = {}) {
+    this.#ctx = ctx;
+    this.#options = options;
+  }
+
+  open(host: string, store: string, type: 'keyval'): KeyvalStore;
+  open(host: string, store: string, type: 'map'): MapStore;
+  open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
+  open(host: string, store: string, type: StoreType): KeyvalStore | MapStore {
+    const id = JSON.stringify([host, store, type]);
+    let opened = this.#stores.get(id);
+    if (!opened) {
+      if (type === 'keyval') opened = this.#keyval(host, store);
+      else if (type === 'map') opened = this.#map(host, store);
+      else throw new CantoError('ERR_STORAGE_DRIVER', [`internal (no store type '${String(type)}')`]);
+      this.#stores.set(id, opened);
+    }
+    return opened;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#files.values()].map((f) => f.idle()));
+  }
+
+  /** One shared cache per file, whichever store type opened it. */
+  #file(host: string, store: string, user: StoreUser): DataFile {
+    const path = dataFile(this.#ctx.dataPath, host, store, user);
+    let file = this.#files.get(path);
+    if (!file) {
+      const opts = this.#options.lock ? { lock: this.#options.lock, log: this.#ctx.log } : { log: this.#ctx.log };
+      file = new DataFile(path, opts);
+      this.#files.set(path, file);
+    }
+    return file;
+  }
+
+  /** Users with a file in `<host>/<store>/` (Prosody's datamanager.users). */
+  async #users(host: string, store: string): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(storeDir(this.#ctx.dataPath, host, store));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+      throw err;
+    }
+    return names.filter((n) => n.endsWith('.dat') && n.length > 4).map((n) => decode(n.slice(0, -4)));
+  }
+
+  #keyval(host: string, store: string): KeyvalStore {
+    return {
+      get: async (user) => {
+        const entries = await this.#file(host, store, user).entries();
+        return entries.size === 0 ? undefined : tableOf(entries);
+      },
+      set: async (user, data) => {
+        const prepared = Object.entries(data ?? {})
+          .filter(([, v]) => v !== undefined && v !== null)
+          .map(([k, v]) => [k, prepareEntry(k, v)] as const);
+        await this.#file(host, store, user).change((changes) => {
+          changes.clear();
+          for (const [k, e] of prepared) changes.put(k, e);
+        });
+      },
+      users: () => this.#users(host, store),
+    };
+  }
+
+  #map(host: string, store: string): MapStore {
+    const file = (user: StoreUser) => this.#file(host, store, user);
+    return {
+      get: async (user, key) => {
+        const entry = (await file(user).entries()).get(key);
+        return entry ? copyValue(entry.value) : undefined;
+      },
+      set: async (user, key, value) => {
+        const entry = value === undefined || value === null ? null : prepareEntry(key, value);
+        await file(user).change((changes) => changes.put(key, entry));
+      },
+      setKeys: async (user, keys: Record<string, StoreValue | Removal>) => {
+        const prepared = Object.entries(keys).map(([k, v]) => {
+          const entry = v === REMOVE || v === undefined || v === null ? null : prepareEntry(k, v as StoreValue);
+          return [k, entry] as const;
+        });
+        await file(user).change((changes) => {
+          for (const [k, e] of prepared) changes.put(k, e);
+        });
+      },
+      getAll: async (user) => {
+        const out = new Map<string, StoreValue>();
+        for (const [k, e] of await file(user).entries()) out.set(k, copyValue(e.value));
+        return out;
+      },
+      update: <R extends StoreValue | undefined | Keep>(user: StoreUser, key: string, fn: (current: StoreValue | undefined) => R) =>
+        file(user).change((changes) => {
+          const current = changes.get(key);
+          const result = fn(current === undefined ? undefined : copyValue(current));
+          if (result === KEEP) return result;
+          const entry = result === undefined || result === null ? null : prepareEntry(key, result as StoreValue);
+          changes.put(key, entry); // deleting a missing key writes nothing; anything else is a write
+          return result;
+        }),
+      users: () => this.#users(host, store),
+    };
+  }
+}
