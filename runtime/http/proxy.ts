@@ -1,0 +1,57 @@
+/**
+ * The client's address and scheme behind reverse proxies (mod_http's get_forwarded_connection_info):
+ * X-Forwarded-For and X-Forwarded-Proto count only when the peer is in `trusted_proxies`.
+ */
+import { BlockList, isIP } from 'node:net';
+import { CantoError } from '../errors.js';
+
+export class TrustedProxies {
+  readonly #list = new BlockList();
+
+  /** Addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`); a bad entry is a config error. */
+  constructor(entries: readonly string[]) {
+    for (const entry of entries) {
+      const [addr = '', bits] = entry.trim().split('/');
+      const family = isIP(addr);
+      const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
+      if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32)) {
+        throw new CantoError('ERR_OPTION_INVALID', ['trusted_proxies', `'${entry}' is not an address or CIDR range`]);
+      }
+      this.#list.addSubnet(addr, prefix, family === 6 ? 'ipv6' : 'ipv4');
+    }
+  }
+
+  has(address: string): boolean {
+    const family = isIP(address);
+    return family !== 0 && this.#list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  }
+}
+
+/** `::ffff:1.2.3.4` (a v4 client on a dual-stack socket) as plain `1.2.3.4`. */
+export function plainAddress(address: string | undefined): string {
+  if (!address) return '';
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return m ? m[1]! : address;
+}
+
+/**
+ * From a trusted peer: the last X-Forwarded-For entry that is not itself a trusted proxy, and
+ * `secure` if X-Forwarded-Proto says https. From any other peer the headers are ignored.
+ */
+export function forwardedInfo(
+  proxies: TrustedProxies,
+  peer: string,
+  tls: boolean,
+  forwardedFor: string | string[] | undefined,
+  forwardedProto: string | string[] | undefined,
+): { ip: string; secure: boolean } {
+  if (!proxies.has(peer)) return { ip: peer, secure: tls };
+  let ip = peer;
+  const chain = [forwardedFor].flat().join(',').split(',').map((s) => plainAddress(s.trim()));
+  for (const hop of chain) {
+    // COMPAT: Prosody takes any token here; we take only real addresses.
+    if (isIP(hop) !== 0 && !proxies.has(hop)) ip = hop;
+  }
+  const proto = [forwardedProto].flat().join(',').split(',')[0]?.trim().toLowerCase();
+  return { ip, secure: tls || proto === 'https' };
+}

@@ -1,0 +1,73 @@
+/**
+ * From a handler's result to bytes on the wire. Headers go out in one fixed order:
+ * Date, CORS, the handler's own (in its order), Content-Length, Connection. No Server header.
+ */
+import type { ServerResponse } from 'node:http';
+import { ERROR_PAGE_TYPE, errorPage, reasonPhrase } from './error-page.js';
+import type { HandlerResult } from './types.js';
+
+export interface Outgoing {
+  status: number;
+  headers: [string, string | readonly string[]][];
+  body: string | Buffer;
+}
+
+/** Headers the server owns; a handler's values for them are dropped. */
+const OWNED = new Set(['content-length', 'connection', 'transfer-encoding', 'keep-alive', 'date']);
+
+/** A status with the error page for >= 400, an empty body below. */
+export function statusReply(status: number, message?: string, headers: Outgoing['headers'] = []): Outgoing {
+  if (status < 400) return { status, headers, body: '' };
+  return { status, headers: [['Content-Type', ERROR_PAGE_TYPE], ...headers], body: errorPage(status, message) };
+}
+
+/** What a handler (or a static route value) returned, as mod_http's handle_result reads it. */
+export function fromResult(result: HandlerResult): Outgoing {
+  if (result === undefined) return statusReply(404);
+  if (typeof result === 'number') return checkStatus(statusReply(result));
+  if (typeof result === 'string') return { status: 200, headers: [], body: result };
+  if (typeof result === 'object' && result !== null) {
+    const status = result.status ?? 200;
+    const headers = Object.entries(result.headers ?? {}).map(([k, v]): [string, string | readonly string[]] => [
+      k,
+      Array.isArray(v) ? v.map(String) : String(v),
+    ]);
+    if (result.body !== undefined) {
+      if (typeof result.body !== 'string' && !Buffer.isBuffer(result.body)) throw new TypeError('reply body must be a string or Buffer');
+      return checkStatus({ status, headers, body: result.body });
+    }
+    if (status < 400) return checkStatus({ status, headers, body: '' });
+    const typed = headers.some(([k]) => k.toLowerCase() === 'content-type');
+    return checkStatus({ status, headers: typed ? headers : [['Content-Type', ERROR_PAGE_TYPE], ...headers], body: errorPage(status) });
+  }
+  throw new TypeError(`unsupported handler result (${typeof result})`);
+}
+
+function checkStatus(out: Outgoing): Outgoing {
+  if (!Number.isInteger(out.status) || out.status < 200 || out.status > 999) throw new RangeError(`invalid status ${out.status}`);
+  return out;
+}
+
+export interface WriteOptions {
+  cors: [string, string][];
+  /** HEAD: headers only, Content-Length still that of the body. */
+  head: boolean;
+  keepAlive: boolean;
+}
+
+/** Writes the whole response; throws (before anything is sent) when a header is invalid. */
+export function writeResponse(res: ServerResponse, out: Outgoing, opts: WriteOptions): void {
+  const body = typeof out.body === 'string' ? Buffer.from(out.body) : out.body;
+  const flat: string[] = ['Date', new Date().toUTCString()];
+  const push = (name: string, value: string | readonly string[]) => {
+    for (const v of typeof value === 'string' ? [value] : value) flat.push(name, v);
+  };
+  for (const [name, value] of opts.cors) push(name, value);
+  for (const [name, value] of out.headers) if (!OWNED.has(name.toLowerCase())) push(name, value);
+  if (out.status !== 204 && out.status !== 304) push('Content-Length', String(body.length));
+  // As Prosody's README sample: `Connection: Keep-Alive` on a persistent connection.
+  push('Connection', opts.keepAlive ? 'Keep-Alive' : 'close');
+  res.writeHead(out.status, reasonPhrase(out.status), flat);
+  if (opts.head || out.status === 204 || out.status === 304) res.end();
+  else res.end(body);
+}

@@ -1,0 +1,282 @@
+/**
+ * The HTTP server: Prosody's net/http/server.lua + mod_http on node:http and node:https.
+ * It owns the listeners and the connection lifecycle; routing, CORS, bodies, responses and
+ * certificates live in the files beside it. Modules never see this file: the module host
+ * mounts their apps here (`mount`) and removes them on unload.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import { errorText } from '../errors.js';
+import { redactUrl, type Logger } from '../log.js';
+import { declaredTooLarge, readBody, TOO_LARGE } from './body.js';
+import { corsHeaders } from './cors.js';
+import { ERROR_PAGE_TYPE, errorPage, reasonPhrase } from './error-page.js';
+import { listenAll, type Listener } from './listen.js';
+import { hostFromHeader, normalizeRequestPath } from './paths.js';
+import { forwardedInfo, plainAddress, TrustedProxies } from './proxy.js';
+import { fromResult, statusReply, writeResponse, type Outgoing } from './respond.js';
+import { Router, type MountSpec } from './router.js';
+import type { HandlerResult, HttpRequest } from './types.js';
+import type { HttpSettings } from './settings.js';
+
+export type { HttpSettings } from './settings.js';
+export type { TlsConfig, KeyPair } from './certificates.js';
+export type { MountSpec } from './router.js';
+export type { ResolvedCors } from './cors.js';
+export { httpSettingsFromOptions } from './settings.js';
+export { resolveCors } from './cors.js';
+export { basePathFor } from './paths.js';
+export { generateSelfSigned } from './self-signed.js';
+
+/** Idle keep-alive sockets, slow headers and slow bodies are all cut after this long. */
+const TIMEOUT_MS = 60_000;
+/** How long stop() lets unfinished connections (half-sent requests) linger once no handler runs. */
+const STOP_GRACE_MS = 2_000;
+
+export interface HttpAddress {
+  address: string;
+  port: number;
+}
+
+export class HttpServer {
+  readonly #settings: HttpSettings;
+  readonly #log: Logger;
+  readonly #router = new Router();
+  readonly #proxies: TrustedProxies;
+  readonly #sni = new Map<string, SecureContext>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #http: Listener[] = [];
+  #https: Listener[] = [];
+  #stopping = false;
+  #stopped: Promise<void> | undefined;
+
+  constructor(settings: HttpSettings, log: Logger) {
+    this.#settings = settings;
+    this.#log = log;
+    this.#proxies = new TrustedProxies(settings.trustedProxies);
+    for (const [host, pair] of settings.tls?.byHost ?? []) this.#sni.set(host.toLowerCase(), createSecureContext(pair));
+  }
+
+  /** Adds an app's routes; returns the function that removes them. Throws ERR_HTTP_ROUTE_INVALID for a bad key. */
+  mount(spec: MountSpec): () => void {
+    return this.#router.mount(spec);
+  }
+
+  /** Binds every listener, or none (then rejects with ERR_HTTP_LISTEN naming address and port). */
+  async start(): Promise<void> {
+    const s = this.#settings;
+    this.#http = await listenAll('http', () => this.#configure(createHttpServer(this.#serverOptions())), s.httpInterfaces, s.httpPorts, this.#log);
+    if (!s.tls || s.httpsPorts.length === 0) return;
+    const tls = s.tls;
+    try {
+      this.#https = await listenAll(
+        'https',
+        () =>
+          this.#configure(
+            createHttpsServer({
+              ...this.#serverOptions(),
+              key: tls.default.key,
+              cert: tls.default.cert,
+              SNICallback: (name, cb) => cb(null, this.#sniContext(name)),
+            }),
+          ),
+        s.httpsInterfaces,
+        s.httpsPorts,
+        this.#log,
+      );
+    } catch (err) {
+      await Promise.all(this.#http.map((l) => new Promise((r) => l.server.close(r))));
+      this.#http = [];
+      throw err;
+    }
+  }
+
+  addresses(): { http: HttpAddress[]; https: HttpAddress[] } {
+    const pick = (l: Listener) => ({ address: l.address, port: l.port });
+    return { http: this.#http.map(pick), https: this.#https.map(pick) };
+  }
+
+  /**
+   * Graceful: stop accepting, answer what is in flight (with `Connection: close`), close idle
+   * keep-alive sockets, then resolve once every connection is gone.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#drain();
+    return this.#stopped;
+  }
+
+  async #drain(): Promise<void> {
+    this.#stopping = true;
+    const servers = [...this.#http, ...this.#https].map((l) => l.server as Server);
+    let allClosed = false;
+    const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => {
+      allClosed = true;
+    });
+    while (!allClosed) {
+      if (this.#inFlight.size > 0) {
+        await Promise.all(this.#inFlight);
+        continue;
+      }
+      for (const s of servers) s.closeIdleConnections();
+      const waited = await Promise.race([
+        closed.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), STOP_GRACE_MS).unref()),
+      ]);
+      // Whatever is left has no handler running: a half-sent request or a silent client.
+      if (waited && this.#inFlight.size === 0) for (const s of servers) s.closeAllConnections();
+    }
+  }
+
+  #serverOptions(): ServerOptions {
+    // We answer a missing Host ourselves, with a page (node's own 400 is bare).
+    return { requireHostHeader: false, keepAliveTimeout: TIMEOUT_MS, headersTimeout: TIMEOUT_MS, requestTimeout: TIMEOUT_MS };
+  }
+
+  #configure<S extends Server>(server: S): S {
+    server.keepAliveTimeout = TIMEOUT_MS;
+    server.headersTimeout = TIMEOUT_MS;
+    server.requestTimeout = TIMEOUT_MS;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#track(req, res));
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      // An Expect: 100-continue client that announces too much is refused before it sends it.
+      if (!declaredTooLarge(req, this.#settings.maxContentSize)) res.writeContinue();
+      this.#track(req, res);
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.#clientError(err, socket));
+    server.on('tlsClientError', (err: Error) => this.#log.debug('TLS handshake failed: %s', err.message));
+    return server;
+  }
+
+  #sniContext(name: string): SecureContext | undefined {
+    const host = name.toLowerCase();
+    return this.#sni.get(host) ?? this.#sni.get('*' + host.slice(host.indexOf('.')));
+  }
+
+  #track(req: IncomingMessage, res: ServerResponse): void {
+    const done = new Promise<void>((resolve) => {
+      res.once('close', resolve);
+      this.#dispatch(req, res).catch((err: unknown) => {
+        this.#log.error('Error answering %s %s: %s', req.method, redactUrl(req.url ?? ''), errorText(err));
+        if (!res.headersSent) res.destroy();
+        resolve();
+      });
+    });
+    this.#inFlight.add(done);
+    void done.then(() => this.#inFlight.delete(done));
+  }
+
+  /**
+   * Malformed requests never reach `request`; they get a proper response here before the
+   * socket closes (Prosody closes without a word).
+   */
+  #clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    const busy = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage?.headersSent;
+    if (err.code === 'ECONNRESET' || !socket.writable || busy) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    this.#log.debug('Bad request from %s: %s', plainAddress((socket as Duplex & { remoteAddress?: string }).remoteAddress), err.code ?? err.message);
+    const body = Buffer.from(errorPage(status));
+    const head =
+      `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nDate: ${new Date().toUTCString()}\r\n` +
+      `Content-Type: ${ERROR_PAGE_TYPE}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    socket.end(Buffer.concat([Buffer.from(head), body]));
+    // A client that never reads must not keep the socket open.
+    setTimeout(() => socket.destroy(), TIMEOUT_MS).unref();
+  }
+
+  async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = req.url ?? '/';
+    const tls = (req.socket as TLSSocket).encrypted === true;
+    const limit = this.#settings.maxContentSize;
+    let cors: [string, string][] = [];
+    let log = this.#log;
+    const send = (out: Outgoing, close = false) =>
+      writeResponse(res, out, {
+        cors,
+        head: method === 'HEAD',
+        // A body we did not read (or one too large) is not worth draining: end the connection.
+        keepAlive: res.shouldKeepAlive && !this.#stopping && !close && !declaredTooLarge(req, limit),
+      });
+
+    const target = splitTarget(url);
+    const path = target && normalizeRequestPath(target.rawPath);
+    if (!target || !path) return send(statusReply(400, 'Invalid path'));
+    const host = hostFromHeader(target.authority ?? req.headers.host);
+    if (!host) return send(statusReply(400, "Missing or invalid 'Host' header"));
+    let routeHost = host;
+    if (!this.#router.hasHost(host)) {
+      const fallback = this.#settings.defaultHost;
+      if (fallback === undefined || !this.#router.hasHost(fallback)) return send(statusReply(404, `Unknown host: ${host}`));
+      routeHost = fallback;
+    }
+
+    const match = this.#router.match(routeHost, method, path, target.rawQuery);
+    if (match.kind === 'not-found') return send(statusReply(404));
+    cors = corsHeaders(match.mount.spec.cors, match.mount.allowMethods, req.headers.origin);
+    log = match.mount.spec.log;
+    if (match.kind === 'redirect') return send({ status: 301, headers: [['Location', match.location]], body: '' });
+    if (match.kind === 'preflight') return send({ status: 200, headers: [], body: '' });
+    if (match.kind === 'method-not-allowed') return send(statusReply(405, undefined, [['Allow', match.allow.join(', ')]]));
+
+    if (declaredTooLarge(req, limit)) return send(statusReply(413), true);
+    const body = await readBody(req, limit);
+    if (body === TOO_LARGE) return send(statusReply(413), true);
+
+    const peer = plainAddress(req.socket.remoteAddress);
+    const { ip, secure } = forwardedInfo(this.#proxies, peer, tls, req.headers['x-forwarded-for'], req.headers['x-forwarded-proto']);
+    const request: HttpRequest = {
+      method,
+      path,
+      rawQuery: target.rawQuery,
+      query: new URLSearchParams(target.rawQuery ?? ''),
+      headers: req.headers,
+      host,
+      ip,
+      secure,
+      body,
+      rest: match.rest,
+    };
+    let out: Outgoing;
+    try {
+      const value = match.value;
+      const result: HandlerResult = typeof value === 'function' ? await value(request) : value;
+      out = fromResult(result);
+    } catch (err) {
+      out = this.#failed(log, method, url, err);
+    }
+    if (res.destroyed) return; // the client left while the handler ran
+    try {
+      send(out);
+    } catch (err) {
+      // An invalid header name or value from the handler: nothing was sent yet.
+      send(this.#failed(log, method, url, err));
+    }
+  }
+
+  #failed(log: Logger, method: string, url: string, err: unknown): Outgoing {
+    log.error('Error processing %s %s: %s', method, redactUrl(url), errorText(err));
+    if (err instanceof Error && err.stack) log.debug('%s', err.stack);
+    return statusReply(500);
+  }
+}
+
+/** The request target as path and query; absolute-form (`GET http://host/path`) also names the host. */
+function splitTarget(url: string): { rawPath: string; rawQuery: string | null; authority?: string } | null {
+  if (url.startsWith('/')) {
+    const q = url.indexOf('?');
+    const rawQuery = q < 0 ? null : url.slice(q + 1) || null;
+    return { rawPath: q < 0 ? url : url.slice(0, q), rawQuery };
+  }
+  if (!/^https?:\/\//i.test(url)) return null;
+  try {
+    const u = new URL(url);
+    return { rawPath: u.pathname, rawQuery: u.search.slice(1) || null, authority: u.host };
+  } catch {
+    return null;
+  }
+}
