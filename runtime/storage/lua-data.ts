@@ -184,6 +184,7 @@ function put(obj: StoreTable, k: string, v: StoreValue): void {
 
 class Parser {
   pos = 0;
+  nextBackslash = -1;
   readonly src: string;
   readonly file: string;
 
@@ -390,8 +391,12 @@ class Parser {
     const start = this.pos + 1;
     const close = s.indexOf(q === C_DQ ? '"' : "'", start);
     if (close === -1) this.fail('unfinished string');
-    const bs = s.indexOf('\\', start);
-    if (bs === -1 || bs > close) {
+    // The next backslash is cached: searching from each string would be quadratic in a big file.
+    if (this.nextBackslash < start) {
+      this.nextBackslash = s.indexOf('\\', start);
+      if (this.nextBackslash === -1) this.nextBackslash = Infinity;
+    }
+    if (this.nextBackslash > close) {
       const nl = s.indexOf('\n', start);
       if (nl !== -1 && nl < close) this.fail('unfinished string', nl);
       this.pos = close + 1;
