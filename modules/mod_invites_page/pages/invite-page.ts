@@ -101,6 +101,7 @@ ${appList(others)}
 export function invitePage(data: InvitePageData): string {
   const { site, invite } = data;
   const words = wording(site, invite);
+  const onPhone = data.platform === 'Android' || data.platform === 'iOS';
   const body = html`<header class="hero">
 <p class="site-name">${site.siteName}</p>
 <h1>${words.heading}</h1>
@@ -110,8 +111,8 @@ export function invitePage(data: InvitePageData): string {
 </header>
 ${appsSection(data)}
 <section class="qr" aria-labelledby="qr-title">
-<h2 id="qr-title">Continue on your phone</h2>
-<p>Scan this code with your phone's camera or chat app. It holds this invite's <code>xmpp:</code> address, which an XMPP app opens directly.</p>
+<h2 id="qr-title">${onPhone ? 'Continue on another device' : 'Continue on your phone'}</h2>
+<p>Scan this code with a phone's camera or chat app. It holds this invite's <code>xmpp:</code> address, which an XMPP app opens directly.</p>
 <div class="qr-code">${raw(data.qrSvg)}</div>
 </section>
 <p class="expires">This invite is valid until ${expiry(invite.expires)}. It is personal: do not share this page.</p>`;
