@@ -1,0 +1,29 @@
+/** The load generator: autocannon, in this process, with keep-alive connections. */
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  /** 2xx answers per second over the whole run. */
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  /** Status code -> count, to explain a non-2xx figure. */
+  statuses: Record<string, number>;
+}
+
+export async function load(url: string, seconds: number, connections = 8): Promise<LoadResult> {
+  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+  const statuses: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
+  return {
+    rps: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    statuses,
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench`: how fast Canto mints invites as the store grows, how fast ctl starts, how fast
+ * the server starts and how much memory it holds (issue 5). Every figure that has a reference is
+ * taken against it in the same run, since these machines are noisy. Prints a markdown table and
+ * writes it to bench/RESULTS.md.
+ *
+ * Env: BENCH_SECONDS (load per case, default 10), BENCH_CTL_RUNS (default 15),
+ * BENCH_PROFILE=1 (write a CPU profile of each server under bench/profiles/).
+ */
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { API_ONLY, ROOT, WITH_PAGE, makeInstance, startServer, type Instance } from './lib/canto.js';
+import { ctlTimings } from './lib/ctl.js';
+import { diskTimings } from './lib/disk.js';
+import { load, type LoadResult } from './lib/load.js';
+import { memoryOf, start } from './lib/processes.js';
+import { int, loadText, ms, table, times, writeResults, type Row } from './lib/report.js';
+import { startToFirstInvite } from './lib/startup.js';
+import { countInvites } from './lib/store.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Math.min(2, Math.max(1, Math.round(SECONDS / 10)));
+const CTL_RUNS = Number(process.env.BENCH_CTL_RUNS ?? 15);
+const CONNECTIONS = 8;
+const PROFILE_DIR = process.env.BENCH_PROFILE ? join(ROOT, 'bench', 'profiles') : undefined;
+
+const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+interface InviteCase {
+  label: string;
+  result: LoadResult;
+  pendingEnd: number;
+  /** Invites on disk after the server stopped, against prefill + every 201 (warm-up included). */
+  found: number;
+  expected: number;
+  memoryIdle: { rss: number; peak: number };
+  memoryAfter: { rss: number; peak: number };
+}
+
+async function ceiling(): Promise<LoadResult> {
+  const server = start(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'ceiling-server.ts')], { cwd: ROOT });
+  try {
+    const [, port] = await server.waitFor(/ceiling listening on \S+?:(\d+)/);
+    const url = `http://127.0.0.1:${port}/invites_api?key=x`;
+    await load(url, WARMUP, CONNECTIONS);
+    return await load(url, SECONDS, CONNECTIONS);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function inviteCase(label: string, modules: string[], pending: number): Promise<InviteCase> {
+  const instance = await makeInstance(modules, pending);
+  const nodeArgs = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${label.replace(/\W+/g, '-')}.cpuprofile`] : [];
+  const server = await startServer(instance, nodeArgs);
+  let warm: LoadResult, result: LoadResult, memoryIdle, memoryAfter;
+  try {
+    memoryIdle = memoryOf(server.running.child.pid!);
+    warm = await load(server.inviteUrl, WARMUP, CONNECTIONS);
+    result = await load(server.inviteUrl, SECONDS, CONNECTIONS);
+    memoryAfter = memoryOf(server.running.child.pid!);
+  } finally {
+    await server.running.stop();
+  }
+  const found = countInvites(instance.dataDir);
+  instance.remove();
+  return { label, result, pendingEnd: found, found, expected: pending + warm.ok + result.ok, memoryIdle, memoryAfter };
+}
+
+async function main(): Promise<void> {
+  const began = Date.now();
+  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${int(totalmem() / 2 ** 20)} MB RAM, Node ${process.version}, ${process.platform}`;
+  say(machine);
+  say(`load: ${SECONDS} s per case after ${WARMUP} s warm-up, ${CONNECTIONS} keep-alive connections`);
+
+  say('disk: durable commit timings');
+  const disk = await diskTimings([1_000, 10_000]);
+  say('ceiling: bare node:http');
+  const top = await ceiling();
+  const cases: InviteCase[] = [];
+  for (const [label, modules, pending] of [
+    ['0 pending', API_ONLY, 0],
+    ['1,000 pending', API_ONLY, 1_000],
+    ['10,000 pending', API_ONLY, 10_000],
+    ['1,000 pending, with invites_page', WITH_PAGE, 1_000],
+  ] as const) {
+    say(`invites: ${label}`);
+    cases.push(await inviteCase(label, [...modules], pending));
+  }
+  say('server start to first 201');
+  const startInstance: Instance = await makeInstance(API_ONLY, 1_000);
+  const startup = await startToFirstInvite(startInstance, 5);
+  say('ctl start-up');
+  const ctl = await ctlTimings(startInstance, CTL_RUNS);
+  startInstance.remove();
+
+  const [c0, c1k, c10k, cPage] = cases as [InviteCase, InviteCase, InviteCase, InviteCase];
+  const ratio = (r: LoadResult) => r.rps / top.rps;
+  const inviteRow = (c: InviteCase, target: string, pass?: boolean): Row => ({
+    measure: `invite creation, ${c.label} (${int(c.pendingEnd)} at end)`,
+    result: loadText(c.result),
+    ratio: `${times(ratio(c.result))} ceiling`,
+    target,
+    ...(pass === undefined ? {} : { pass }),
+  });
+  const clean = (r: LoadResult) => r.non2xx === 0 && r.errors === 0;
+  const durableSlack = 2 * CONNECTIONS; // requests in flight when each load phase stops may still commit
+  const allDurable = cases.every((c) => c.found >= c.expected && c.found <= c.expected + durableSlack);
+  const rows: Row[] = [
+    { measure: 'bare node:http, 201 + random Location (ceiling)', result: loadText(top), ratio: '1.00x', target: '' },
+    inviteRow(c0, 'every answer 201', clean(c0.result)),
+    inviteRow(c1k, '>= 1,500 req/s, p99 <= 20 ms, >= 0.1x ceiling', clean(c1k.result) && c1k.result.rps >= 1_500 && c1k.result.p99 <= 20 && ratio(c1k.result) >= 0.1),
+    inviteRow(c10k, '>= 750 req/s, p99 <= 40 ms, >= 0.05x ceiling (half the 1,000 target)', clean(c10k.result) && c10k.result.rps >= 750 && c10k.result.p99 <= 40 && ratio(c10k.result) >= 0.05),
+    inviteRow(cPage, 'every answer 201', clean(cPage.result)),
+    {
+      measure: 'every 201 is on disk (invites in the file after stop)',
+      result: cases.map((c) => `${int(c.found)} / ${int(c.expected)}`).join('; '),
+      ratio: '',
+      target: `found = prefill + 201s (up to +${durableSlack} in flight at cut-off)`,
+      pass: allDurable,
+    },
+    { measure: '`node -e 0` (floor)', result: ms(ctl.nodeFloor), ratio: '1.00x', target: '' },
+    { measure: '`node bin/ctl.js mod_invites_api list example.com`', result: ms(ctl.ctlDirect), ratio: times(ctl.ctlDirect / ctl.nodeFloor), target: '<= 1.5x node -e 0', pass: ctl.ctlDirect <= 1.5 * ctl.nodeFloor },
+    { measure: '`npx ctl mod_invites_api list example.com`', result: ms(ctl.npxCtl), ratio: times(ctl.npxCtl / ctl.nodeFloor), target: '<= 1.5x node -e 0', pass: ctl.npxCtl <= 1.5 * ctl.nodeFloor },
+    { measure: '`npm --version` (npm\'s own start-up, inside every npx)', result: ms(ctl.npmFloor), ratio: times(ctl.npmFloor / ctl.nodeFloor), target: '' },
+    { measure: 'ctl from TypeScript through tsx (what building ahead saves)', result: ms(ctl.tsxCtl), ratio: times(ctl.tsxCtl / ctl.nodeFloor), target: '' },
+    { measure: 'server start to first 201 (1,000 pending, median of 5)', result: ms(startup.median), ratio: '', target: '< 1 s', pass: startup.median < 1_000 },
+    {
+      measure: 'server memory, 10,000 pending: idle after start / after the run',
+      result: `${int(c10k.memoryIdle.rss)} MB / ${int(c10k.memoryAfter.rss)} MB RSS (peak ${int(c10k.memoryAfter.peak)} MB, ${int(c10k.pendingEnd)} invites at end)`,
+      ratio: '',
+      target: '< 150 MB',
+      pass: c10k.memoryIdle.rss < 150 && c10k.memoryAfter.peak < 150,
+    },
+    {
+      measure: 'one durable replace of the store file (runtime writeAtomic), 1,000 / 10,000 invites',
+      result: `${ms(disk.replace[1_000]!)} / ${ms(disk.replace[10_000]!)}`,
+      ratio: `bounds ${CONNECTIONS} conns at ${int((CONNECTIONS * 1000) / disk.replace[1_000]!)} / ${int((CONNECTIONS * 1000) / disk.replace[10_000]!)} req/s`,
+      target: '',
+    },
+    { measure: 'one 400-byte append + fdatasync (floor of any durable commit)', result: ms(disk.appendSync), ratio: `bounds ${CONNECTIONS} conns at ${int((CONNECTIONS * 1000) / disk.appendSync)} req/s`, target: '' },
+  ];
+
+  const header = [
+    '# Benchmark results',
+    '',
+    `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${machine}.`,
+    `Invite load: autocannon, ${CONNECTIONS} keep-alive connections, ${SECONDS} s per case after ${WARMUP} s of warm-up, \`GET /invites_api?key=...\`;`,
+    'each case starts from a fresh data folder pre-filled with that many pending invites, and every 201 adds one, so the store grows during the run ("at end").',
+    `Whole run: ${int((Date.now() - began) / 1000)} s. Reproduce with \`npm run bench\` (BENCH_SECONDS, BENCH_CTL_RUNS, BENCH_PROFILE=1).`,
+    '',
+  ].join('\n');
+  const text = `${header}\n${table(rows)}\n`;
+  process.stdout.write(text);
+  writeResults(join(ROOT, 'bench', 'RESULTS.md'), text);
+  say(`wrote bench/RESULTS.md (${int((Date.now() - began) / 1000)} s)`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});
