@@ -39,8 +39,12 @@ function oid(dotted: string): Buffer {
 }
 
 function integer(bytes: Buffer): Buffer {
-  // DER integers are signed: a leading 1 bit needs a zero byte in front.
-  return der(0x02, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+  // DER integers are minimal and signed: no redundant leading zeros, and a leading 1 bit
+  // needs a zero byte in front (OpenSSL refuses a certificate that gets either wrong).
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  const b = bytes.subarray(i);
+  return der(0x02, b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
 }
 
 /** UTCTime (YYMMDDHHMMSSZ) up to 2049, GeneralizedTime after, as RFC 5280 asks. */
@@ -68,7 +72,7 @@ export function generateSelfSigned(host: string): { key: string; cert: string } 
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const name = seq(set(seq(oid('2.5.4.3'), utf8(host))));
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  serial[0] = (serial[0]! & 0x7f) | 0x40; // positive, and a full 16 bytes
   const now = Date.now();
   const altNames = [...new Set([host, 'localhost'])].map((n) =>
     // SAN GeneralName: [2] dNSName or [7] iPAddress, both IMPLICIT.
