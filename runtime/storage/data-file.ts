@@ -159,9 +159,7 @@ export class DataFile {
   change<R>(run: (changes: Changes) => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      this.#flushing ??= this.#flushLoop().finally(() => {
-        this.#flushing = null;
-      });
+      this.#flushing ??= this.#flushLoop();
     });
   }
 
@@ -206,9 +204,15 @@ export class DataFile {
 
   async #flushLoop(): Promise<void> {
     await null; // let changes queued in the same tick join the first commit
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0);
-      await this.#commit(batch);
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0);
+        await this.#commit(batch);
+      }
+    } finally {
+      // Cleared in the same microtask as the empty-queue check, so a change queued right
+      // after always finds no loop running and starts one.
+      this.#flushing = null;
     }
   }
 
