@@ -91,13 +91,14 @@ export default defineModule<void, Options>({
       const platform = detectPlatform(request.headers['user-agent']);
       const apps = registerApps.apps();
       const forPlatform = platform === undefined ? apps : registerApps.appsFor(platform);
+      const recommendedIds = new Set(forPlatform.map((app) => app.id));
       const context = { invite, basePath: site.basePath, registrationTemplate };
       const body = invitePage({
         site,
         invite,
         platform,
         recommended: forPlatform.map((app) => toAppView(app, context)),
-        others: apps.filter((app) => !forPlatform.includes(app)).map((app) => toAppView(app, context)),
+        others: apps.filter((app) => !recommendedIds.has(app.id)).map((app) => toAppView(app, context)),
         qrSvg: await qrSvg(invite.uri),
       });
       const headers: Record<string, string> = pageHeaders(originsOf(apps.map((app) => app.image)));

@@ -81,6 +81,11 @@ t.test('the invite page on the real server', async (t) => {
     t.match(top, 'data-app="gajim"');
     t.notMatch(top, 'data-app="conversations"');
 
+    for (const page of [android, linux]) {
+      const ids = [...page.matchAll(/data-app="([^"]+)"/g)].map((m) => m[1]);
+      t.same(ids.slice().sort(), ['beagle-im', 'conversations', 'dino', 'gajim', 'monal', 'siskin-im', 'yaxim'], 'each app once');
+    }
+
     const unknown = (await request(server.url(`/invite?${ACCOUNT}`), { headers: { 'user-agent': 'curl/8' } })).body;
     t.match(unknown, '<h2 id="apps-title">Get an app</h2>');
     t.notMatch(unknown, '<details', 'every app shown when the platform is unknown');
