@@ -158,7 +158,9 @@ export class HttpServer {
     const done = new Promise<void>((resolve) => {
       res.once('close', resolve);
       this.#dispatch(req, res).catch((err: unknown) => {
-        this.#log.error('Error answering %s %s: %s', req.method, redactUrl(req.url ?? ''), errorText(err));
+        // A client that hangs up mid-body is routine; anything else here is a bug of ours.
+        const level = req.destroyed || res.destroyed ? 'debug' : 'error';
+        this.#log.log(level, 'Error answering %s %s: %s', req.method, redactUrl(req.url ?? ''), errorText(err));
         if (!res.headersSent) res.destroy();
         resolve();
       });
@@ -185,7 +187,8 @@ export class HttpServer {
       `Content-Type: ${ERROR_PAGE_TYPE}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
     socket.end(Buffer.concat([Buffer.from(head), body]));
     // A client that never reads must not keep the socket open.
-    setTimeout(() => socket.destroy(), TIMEOUT_MS).unref();
+    const timer = setTimeout(() => socket.destroy(), TIMEOUT_MS).unref();
+    socket.once('close', () => clearTimeout(timer));
   }
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -195,13 +198,15 @@ export class HttpServer {
     const limit = this.#settings.maxContentSize;
     let cors: [string, string][] = [];
     let log = this.#log;
-    const send = (out: Outgoing, close = false) =>
+    const send = (out: Outgoing, close = false) => {
+      this.#log.debug('%s %s -> %d', method, redactUrl(url), out.status);
       writeResponse(res, out, {
         cors,
         head: method === 'HEAD',
         // A body we did not read (or one too large) is not worth draining: end the connection.
         keepAlive: res.shouldKeepAlive && !this.#stopping && !close && !declaredTooLarge(req, limit),
       });
+    };
 
     const target = splitTarget(url);
     const path = target && normalizeRequestPath(target.rawPath);

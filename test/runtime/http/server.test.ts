@@ -239,6 +239,10 @@ t.test('limits and malformed requests', async (t) => {
     t.ok(closed);
     t.notOk(reached);
   });
+  t.test('an Expect: 100-continue client announcing too much gets 413 instead of 100 Continue', async (t) => {
+    const { responses } = await raw(port, 'POST /u/up HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n', { untilClose: true });
+    t.same(responses.map((r) => r.status), [413]);
+  });
   t.test('a body within the limit reaches the handler', async (t) => {
     const res = await get(port, `POST /u/up HTTP/1.1\r\nHost: example.com\r\nContent-Length: 1000\r\n\r\n${'y'.repeat(1000)}`);
     t.equal(res.body, 'ok');
