@@ -1,0 +1,62 @@
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { StorageManager } from '../../../runtime/storage/manager.js';
+
+/** A manager over a config given as { host or '*': { option: value } }, host options falling back to '*'. */
+function manager(dataPath: string, config: Record<string, Record<string, unknown>>) {
+  const logs: string[] = [];
+  const m = new StorageManager({
+    dataPath,
+    option: (host, name) => (host !== null && name in (config[host] ?? {}) ? config[host]![name] : config['*']?.[name]),
+    log: (level, message) => logs.push(`${level} ${message}`),
+  });
+  return Object.assign(m, { logs });
+}
+
+t.test('the driver is chosen per store as Prosody chooses it', async (t) => {
+  const dir = t.testdir();
+  t.equal(manager(dir, {}).driverName('example.com', 'invite_token'), 'internal', 'nothing configured: internal');
+  t.equal(manager(dir, { '*': { default_storage: 'sql' } }).driverName('example.com', 'x'), 'sql', 'default_storage');
+  t.equal(manager(dir, { 'example.com': { storage: 'sql' }, '*': { storage: 'internal' } }).driverName('example.com', 'x'), 'sql', 'host storage string wins');
+  const perStore = manager(dir, { '*': { storage: { invite_token: 'sql' }, default_storage: 'internal' } });
+  t.equal(perStore.driverName('example.com', 'invite_token'), 'sql', 'storage table names the store');
+  t.equal(perStore.driverName('example.com', 'accounts'), 'internal', 'a store missing from the table uses default_storage');
+});
+
+t.test('"sql2" is read as "sql" with one error in the log', async (t) => {
+  const m = manager(t.testdir(), { '*': { storage: 'sql2' } });
+  t.equal(m.driverName('example.com', 'a'), 'sql');
+  t.equal(m.driverName('example.com', 'b'), 'sql');
+  t.equal(m.logs.length, 1);
+  t.match(m.logs[0], /^error .*'sql2' storage module has now been renamed to 'sql'/);
+});
+
+t.test('sql is refused clearly until the SQL driver exists, an unknown driver is an error', async (t) => {
+  const dir = t.testdir();
+  t.throws(() => manager(dir, { '*': { storage: 'sql' } }).open('example.com', 'x', 'map'), {
+    code: 'ERR_STORAGE_UNAVAILABLE',
+    message: "Storage driver 'sql' is not available yet",
+  });
+  t.throws(() => manager(dir, { '*': { storage: 'nosuch' } }).open('example.com', 'x', 'map'), {
+    code: 'ERR_STORAGE_DRIVER',
+    message: "Unknown storage driver 'nosuch'",
+  });
+});
+
+t.test('opening the same (host, store, type) twice returns the same store', async (t) => {
+  const m = manager(t.testdir(), {});
+  t.equal(m.open('example.com', 'invite_token', 'map'), m.open('example.com', 'invite_token', 'map'));
+  t.not(m.open('example.com', 'invite_token', 'map'), m.open('other.example', 'invite_token', 'map'));
+});
+
+t.test('close() waits until every queued write is on disk', async (t) => {
+  const dir = t.testdir();
+  const m = manager(dir, {});
+  const writes = Array.from({ length: 20 }, (_, i) => m.open('example.com', 'invite_token', 'map').set(null, `k${i}`, i));
+  void m.open('example.com', 'accounts', 'keyval').set('alice', { a: 1 });
+  await m.close();
+  t.ok(existsSync(join(dir, 'example%2ecom', 'invite_token.dat')));
+  t.ok(existsSync(join(dir, 'example%2ecom', 'accounts', 'alice.dat')));
+  await Promise.all(writes);
+});
