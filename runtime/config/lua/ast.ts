@@ -26,8 +26,8 @@ export interface FunctionExpr extends Node {
   params: LocalVar[];
   isVararg: boolean;
   body: Block;
-  /** How Lua would name it in a traceback ("f", "t.f", "t:m", "anonymous"). */
-  name: string;
+  /** "f", "t.f" or "t:m" for `function f()` forms; undefined for anonymous functions. */
+  name: string | undefined;
 }
 
 export interface TableField extends Node {

@@ -187,10 +187,8 @@ function quote(arg: LuaValue): string {
     for (let i = 0; i < arg.length; i++) {
       const c = arg.charCodeAt(i);
       const ch = arg[i]!;
-      if (ch === '"' || ch === '\\') out += '\\' + ch;
-      else if (ch === '\n') out += '\\n';
-      else if (ch === '\r') out += '\\r';
-      else if (c === 0) out += /\d/.test(arg[i + 1] ?? '') ? '\\000' : '\\0';
+      // As lstrlib's addquoted: a newline is kept, escaped by a backslash.
+      if (ch === '"' || ch === '\\' || ch === '\n') out += '\\' + ch;
       else if (c < 32 || c === 127) out += /\d/.test(arg[i + 1] ?? '') ? '\\' + String(c).padStart(3, '0') : '\\' + c;
       else out += ch;
     }

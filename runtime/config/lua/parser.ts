@@ -410,7 +410,7 @@ class Parser {
         return this.#table();
       case 'function':
         this.#advance();
-        return this.#funcBody(tok, 'anonymous', false);
+        return this.#funcBody(tok, undefined, false);
       default:
         return this.#suffixedExpr();
     }
@@ -515,7 +515,7 @@ class Parser {
     return { k: 'table', fields, line: open.line, column: open.column };
   }
 
-  #funcBody(tok: Token, name: string, isMethod: boolean): FunctionExpr {
+  #funcBody(tok: Token, name: string | undefined, isMethod: boolean): FunctionExpr {
     const fs: FuncState = {
       depth: this.#fs.depth + 1,
       isVararg: false,
