@@ -31,7 +31,7 @@ if (!existsSync(CHROMIUM)) {
   if (process.env.CI) t.fail(`${CHROMIUM} is missing; the CI image must install Debian's chromium package`);
   else t.test('browser test', { skip: `${CHROMIUM} not found; install it with: apt-get update && apt-get install -y chromium` }, () => {});
 } else {
-  void run();
+  t.test('an invite opened in a real browser', run);
 }
 
 function decodeQr(png: Buffer): string | undefined {
@@ -51,7 +51,7 @@ async function appLists(page: Page): Promise<{ recommended: string[]; others: st
   });
 }
 
-async function run(): Promise<void> {
+async function run(t: Test): Promise<void> {
   const dir = t.testdir();
   const config = [
     'http_ports = { 0 }',
@@ -97,6 +97,7 @@ async function run(): Promise<void> {
     const problems: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('response', (r) => r.url() !== pageUrl && r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
     page.on('pageerror', (e) => problems.push(e.message));
     const response = await page.goto(pageUrl);
     t.equal(response?.status(), 200);

@@ -18,6 +18,7 @@ export function layout(site: SiteView, { title, alternate, body }: LayoutOptions
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex, nofollow">
 <title>${title}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${site.basePath}/static/invite.css">
 ${alternate === undefined ? '' : html`<link rel="alternate" href="${alternate}">`}
 <script src="${site.basePath}/static/invite.js" defer></script>
