@@ -70,5 +70,6 @@ export function hostFromHeader(header: string | undefined): string {
     return end < 0 ? h : h.slice(0, end + 1);
   }
   const colon = h.indexOf(':');
-  return colon < 0 ? h : h.slice(0, colon);
+  // "example.com." is the same host written fully qualified.
+  return (colon < 0 ? h : h.slice(0, colon)).replace(/\.$/, '');
 }

@@ -28,6 +28,7 @@ t.test('normalizeRequestPath decodes, collapses and resolves, refusing escapes',
 t.test('hostFromHeader strips the port and lower-cases', async (t) => {
   t.equal(hostFromHeader('Example.COM:5280'), 'example.com');
   t.equal(hostFromHeader('[::1]:5280'), '[::1]');
+  t.equal(hostFromHeader('example.com.:443'), 'example.com');
   t.equal(hostFromHeader(undefined), '');
   t.equal(hostFromHeader(''), '');
 });
