@@ -7,7 +7,8 @@
  * Env: BENCH_SECONDS (load per case, default 10), BENCH_CTL_RUNS (default 15),
  * BENCH_PROFILE=1 (write a CPU profile of each server under bench/profiles/).
  */
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { API_ONLY, ROOT, WITH_PAGE, makeInstance, startServer, type Instance } from './lib/canto.js';
 import { ctlTimings } from './lib/ctl.js';
@@ -16,7 +17,7 @@ import { load, type LoadResult } from './lib/load.js';
 import { memoryOf, start } from './lib/processes.js';
 import { int, loadText, ms, table, times, writeResults, type Row } from './lib/report.js';
 import { startToFirstInvite } from './lib/startup.js';
-import { countInvites } from './lib/store.js';
+import { countInvites, prefillInvites } from './lib/store.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Math.min(2, Math.max(1, Math.round(SECONDS / 10)));
@@ -67,6 +68,28 @@ async function inviteCase(label: string, modules: string[], pending: number): Pr
   return { label, result, pendingEnd: found, found, expected: pending + warm.ok + result.ok, memoryIdle, memoryAfter };
 }
 
+/** The yardstick: the same load against bench/prototype-server.ts (best whole-file design). */
+async function prototypeCase(pending: number): Promise<{ result: LoadResult; found: number; expected: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'canto-bench-proto-'));
+  try {
+    prefillInvites(dir, pending);
+    const key = 'bench/prototype-secret';
+    const server = start(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'prototype-server.ts'), dir, key], { cwd: ROOT });
+    let warm: LoadResult, result: LoadResult;
+    try {
+      const [, port] = await server.waitFor(/prototype listening on \S+?:(\d+)/);
+      const url = `http://127.0.0.1:${port}/invites_api?key=${encodeURIComponent(key)}`;
+      warm = await load(url, WARMUP, CONNECTIONS);
+      result = await load(url, SECONDS, CONNECTIONS);
+    } finally {
+      await server.stop();
+    }
+    return { result, found: countInvites(dir), expected: pending + warm.ok + result.ok };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const began = Date.now();
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${int(totalmem() / 2 ** 20)} MB RAM, Node ${process.version}, ${process.platform}`;
@@ -87,6 +110,9 @@ async function main(): Promise<void> {
     say(`invites: ${label}`);
     cases.push(await inviteCase(label, [...modules], pending));
   }
+  say('prototype: best whole-file design, 1,000 and 10,000 pending');
+  const proto1k = await prototypeCase(1_000);
+  const proto10k = await prototypeCase(10_000);
   say('server start to first 201');
   const startInstance: Instance = await makeInstance(API_ONLY, 1_000);
   const startup = await startToFirstInvite(startInstance, 5);
@@ -105,7 +131,7 @@ async function main(): Promise<void> {
   });
   const clean = (r: LoadResult) => r.non2xx === 0 && r.errors === 0;
   const durableSlack = 2 * CONNECTIONS; // requests in flight when each load phase stops may still commit
-  const allDurable = cases.every((c) => c.found >= c.expected && c.found <= c.expected + durableSlack);
+  const allDurable = [...cases, proto1k, proto10k].every((c) => c.found >= c.expected && c.found <= c.expected + durableSlack);
   const rows: Row[] = [
     { measure: 'bare node:http, 201 + random Location (ceiling)', result: loadText(top), ratio: '1.00x', target: '' },
     inviteRow(c0, 'every answer 201', clean(c0.result)),
@@ -113,8 +139,20 @@ async function main(): Promise<void> {
     inviteRow(c10k, '>= 750 req/s, p99 <= 40 ms, >= 0.05x ceiling (half the 1,000 target)', clean(c10k.result) && c10k.result.rps >= 750 && c10k.result.p99 <= 40 && ratio(c10k.result) >= 0.05),
     inviteRow(cPage, 'every answer 201', clean(cPage.result)),
     {
+      measure: 'yardstick: bench/prototype-server.ts (whole-file format, durable, nothing else), 1,000 pending',
+      result: `${loadText(proto1k.result)} (${int(proto1k.found)} at end)`,
+      ratio: `${times(ratio(proto1k.result))} ceiling`,
+      target: '',
+    },
+    {
+      measure: 'yardstick, 10,000 pending',
+      result: `${loadText(proto10k.result)} (${int(proto10k.found)} at end)`,
+      ratio: `${times(ratio(proto10k.result))} ceiling`,
+      target: '',
+    },
+    {
       measure: 'every 201 is on disk (invites in the file after stop)',
-      result: cases.map((c) => `${int(c.found)} / ${int(c.expected)}`).join('; '),
+      result: [...cases, proto1k, proto10k].map((c) => `${int(c.found)} / ${int(c.expected)}`).join('; '),
       ratio: '',
       target: `found = prefill + 201s (up to +${durableSlack} in flight at cut-off)`,
       pass: allDurable,
