@@ -140,6 +140,8 @@ export class DataFile {
   #loading: Promise<void> | null = null;
   #queue: PendingOp[] = [];
   #flushing: Promise<void> | null = null;
+  /** The folder is known to exist (Prosody's mkdir cache); reset when a write finds it gone. */
+  #dirReady = false;
 
   constructor(path: string, options: DataFileOptions) {
     this.path = path;
@@ -221,10 +223,12 @@ export class DataFile {
     let failure: unknown = null;
     let release: (() => Promise<void>) | undefined;
     try {
-      await ensureDir(dirname(this.path));
-      release = await acquireLock(this.path + '.lock', {
-        ...this.#options.lock,
-        onStale: (why) => this.#options.log('warn', why),
+      if (!this.#dirReady) await ensureDir(dirname(this.path));
+      this.#dirReady = true;
+      release = await this.#lock().catch(async (err: unknown) => {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+        await this.#remakeDir(); // removed since we last wrote here
+        return this.#lock();
       });
       await this.#fresh(); // another process may have written since our last look
       const changes = new Changes(this.#entries);
@@ -261,9 +265,19 @@ export class DataFile {
     } catch (err) {
       // As Prosody does: the folder may have been removed under us; make it again and retry once.
       if (errnoCode(err) !== 'ENOENT') throw err;
-      await ensureDir(dirname(this.path));
+      await this.#remakeDir();
       return await writeAtomic(this.path, text);
     }
+  }
+
+  #lock(): Promise<() => Promise<void>> {
+    return acquireLock(this.path + '.lock', { ...this.#options.lock, onStale: (why) => this.#options.log('warn', why) });
+  }
+
+  async #remakeDir(): Promise<void> {
+    this.#dirReady = false;
+    await ensureDir(dirname(this.path));
+    this.#dirReady = true;
   }
 
   async #remove(): Promise<null> {

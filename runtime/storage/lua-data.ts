@@ -127,14 +127,16 @@ export function serialize(value: StoreValue): string {
 
 /** One top-level item of a data file: `\n\t["key"] = value;`. A file is `return {` + items + `\n};\n`. */
 export function entryText(key: string, value: StoreValue): string {
-  return '\n\t[' + quoteString(key) + '] = ' + serializeValue(value, 2) + ';';
+  const text = '\n\t[' + quoteString(key) + '] = ' + serializeValue(value, 2) + ';';
+  // Reading one char makes V8 flatten the rope built by `+` once, here, instead of walking it
+  // on every rewrite of the file that contains this entry.
+  text.charCodeAt(0);
+  return text;
 }
 
 /** The whole file for pre-serialized items (see `entryText`); `return {};\n` when there are none. */
-export function fileText(items: Iterable<string>): string {
-  let body = '';
-  for (const item of items) body += item;
-  return body === '' ? 'return {};\n' : 'return {' + body + '\n};\n';
+export function fileText(items: readonly string[]): string {
+  return items.length === 0 ? 'return {};\n' : 'return {' + items.join('') + '\n};\n';
 }
 
 // ---------------------------------------------------------------------------------------------

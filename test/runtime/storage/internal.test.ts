@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InternalDriver } from '../../../runtime/storage/internal.js';
@@ -179,6 +179,15 @@ t.test('writing', async (t) => {
     t.match((results[0] as PromiseRejectedResult).reason, { code: 'ERR_STORAGE_WRITE' });
     t.notOk(existsSync(join(dir, HOST_DIR, 'broken.dat.lock')));
     t.strictSame(Object.fromEntries(await map.getAll(null)), { a: 1 }, 'the cache still matches the disk');
+  });
+
+  t.test('a folder removed under a running driver is made again', async (t) => {
+    const dir = t.testdir();
+    const map = driver(dir).open(HOST, 'gone', 'map');
+    await map.set('alice', 'a', 1);
+    rmSync(join(dir, HOST_DIR), { recursive: true });
+    await map.set('alice', 'b', 2);
+    t.strictSame(readStore(join(dir, HOST_DIR, 'gone/alice.dat')), { b: 2 }, 'the deleted data stays deleted');
   });
 
   t.test('a corrupt file is neither served nor overwritten', async (t) => {
