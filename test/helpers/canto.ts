@@ -9,8 +9,9 @@ import https from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The parts of tap's Test the helpers use. */
 type Test = {
-  testdir(fixture?: Record<string, unknown>): string;
+  testdir(): string;
   teardown(fn: () => unknown): void;
 };
 
