@@ -41,10 +41,9 @@ function describe(invite: Invite): string {
   else if (typeof data.allow_reset === 'string') parts.push(`password reset for ${data.allow_reset}`);
   else parts.push(node === undefined ? 'account' : `account ${node}`);
   if (Array.isArray(data.groups) && data.groups.length) parts.push(`groups: ${data.groups.join(', ')}`);
-  if (typeof data.roles === 'object' && !Array.isArray(data.roles)) {
-    const roles = Object.keys(data.roles);
-    if (roles.length) parts.push(`roles: ${roles.join(', ')}`);
-  }
+  // 0.12 stores roles as a set ({["prosody:admin"]=true}); accept a list too.
+  const roles = Array.isArray(data.roles) ? data.roles.map(String) : typeof data.roles === 'object' ? Object.keys(data.roles) : [];
+  if (roles.length) parts.push(`roles: ${roles.join(', ')}`);
   if (invite.reusable) parts.push('reusable');
   if (typeof data.source === 'string') parts.push(`via ${data.source}`);
   return parts.join('; ');
