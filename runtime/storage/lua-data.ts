@@ -307,7 +307,7 @@ class Parser {
       if (name === 'true') return true;
       if (name === 'false') return false;
       if (name === 'nil') return undefined;
-      this.fail(`unexpected name '${name}'`, start);
+      this.fail('unexpected name', start); // not quoted: a corrupt file's text may be secret
     }
     this.fail(Number.isNaN(c) ? 'unexpected end of file' : 'unexpected symbol');
   }
