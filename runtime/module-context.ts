@@ -2,10 +2,12 @@
  * Builds the module API object for one (host, module) pair (Prosody's core/moduleapi.lua).
  * Every registration goes through `Registrations`, so the host can undo all of it on unload.
  */
+import { resolve } from 'node:path';
 import { format } from 'node:util';
 import { now } from './clock.js';
 import type { EventHandler, LogLevel, ModuleApi, ProcessType, TimerHandle } from './module-api.js';
 import type { HttpApp } from './http/types.js';
+import { staticFiles } from './http/static-files.js';
 import type { KeyvalStore, MapStore } from './storage/types.js';
 import type { Logger } from './log.js';
 import { parsePeriod, toArrayOption, toBooleanOption, toNumberOption, toStringOption } from './options.js';
@@ -159,6 +161,7 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
     addTimer,
     httpUrl: (path = '') => s.httpUrl(httpApp, path),
     getDirectory: () => s.dir,
+    serveStatic: (path) => staticFiles(resolve(s.dir, path)),
     time: now,
   };
   return api;

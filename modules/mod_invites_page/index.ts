@@ -4,7 +4,6 @@
  * template, and serves that page: who invited you, a button that opens the invite in an app,
  * the apps for your platform (from mod_register_apps), a QR code, and a setup page per app.
  */
-import { join } from 'node:path';
 import type { Invite, InviteLookup } from '../mod_invites/types.js';
 import type { HttpReply, HttpRequest } from '../../runtime/http/types.js';
 import { defineModule } from '../../runtime/module-api.js';
@@ -16,7 +15,6 @@ import { setupPage } from './pages/setup-page.js';
 import type { SiteView } from './pages/view.js';
 import { detectPlatform } from './platform.js';
 import { qrSvg } from './qr.js';
-import { loadAssets, serveAsset } from './static-assets.js';
 import { renderUrlTemplate } from './url-template.js';
 
 interface Options {
@@ -68,7 +66,7 @@ export default defineModule<void, Options>({
       basePath: new URL(module.httpUrl()).pathname.replace(/\/+$/, ''),
     };
     const registrationTemplate = module.enabledModules.includes('invites_register_web') ? invites_registration_page : undefined;
-    const assets = loadAssets(join(module.getDirectory(), 'static'));
+    const serveStatic = module.serveStatic('static');
 
     const fail = (kind: ErrorKind): HttpReply => {
       const page = errorPage(site, kind);
@@ -131,7 +129,7 @@ export default defineModule<void, Options>({
       route: {
         GET: servePage,
         'GET /setup/*': serveSetup,
-        'GET /static/*': (request) => serveAsset(assets, request),
+        'GET /static/*': serveStatic,
       },
     });
   },

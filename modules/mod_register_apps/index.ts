@@ -5,11 +5,9 @@
  * `module.provides('site-app', { name, platforms, ... })`. Logos are served at
  * `/register_apps/assets/*`.
  */
-import { join } from 'node:path';
 import { defineModule } from '../../runtime/module-api.js';
 import { appsForPlatform, buildCatalogue, isAppSpec } from './apps.js';
 import { BUILT_IN_APPS } from './catalogue.js';
-import { loadAssets, serveAsset } from './static-assets.js';
 import type { AppSpec, RegisterAppsApi } from './types.js';
 
 export type { AppButton, AppSpec, RegisterAppsApi, SiteApp } from './types.js';
@@ -66,8 +64,7 @@ export default defineModule<RegisterAppsApi, Options>({
     };
 
     if (module.processType === 'server') {
-      const assets = loadAssets(join(module.getDirectory(), 'assets'));
-      module.provides('http', { route: { 'GET /assets/*': (request) => serveAsset(assets, request) } });
+      module.provides('http', { route: { 'GET /assets/*': module.serveStatic('assets') } });
     }
 
     return {

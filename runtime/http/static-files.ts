@@ -1,11 +1,12 @@
 /**
- * A module's own static files (logos), read once at load and served from memory: no path
- * from a request ever reaches the file system, so there is nothing to traverse.
+ * A module's static files (CSS, scripts, logos), read once when the route is made and served
+ * from memory (Prosody's net.http.files, simplified): no path from a request ever reaches the
+ * file system, so there is nothing to traverse.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { HttpReply, HttpRequest } from '../../runtime/http/types.js';
+import type { HttpReply, HttpRequest, RouteHandler } from './types.js';
 
 const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
@@ -54,4 +55,10 @@ export function serveAsset(assets: ReadonlyMap<string, StaticAsset>, request: Ht
     return { status: 304, headers };
   }
   return { status: 200, headers, body: asset.body };
+}
+
+/** A handler for `"GET /prefix/*"` routes serving every file under `dir`. */
+export function staticFiles(dir: string): RouteHandler {
+  const assets = loadAssets(dir);
+  return (request) => serveAsset(assets, request);
 }
