@@ -5,9 +5,54 @@
  */
 import type { SourcePosition } from '../errors.js';
 import type { ChunkEnv, Interpreter } from './lua/interpreter.js';
-import type { Sections } from './sections.js';
 import type { ConfigDiagnostic } from './types.js';
 import { LuaError, LuaFunction, LuaTable, fromBytes, isNumber, luaType, numberToString, toBytes, type LuaValue } from './lua/value.js';
+
+/**
+ * The config table being built: one section per host, Prosody's `set(config_table, host, k, v)`.
+ * Values stay Lua values until read-config.ts converts them at the end.
+ */
+export interface SectionState {
+  readonly name: string;
+  /** A VirtualHost line named it (Prosody's `defined` option). */
+  defined: boolean;
+  position: SourcePosition | undefined;
+  readonly options: Map<string, LuaValue>;
+  readonly positions: Map<string, SourcePosition>;
+}
+
+export class Sections {
+  readonly all = new Map<string, SectionState>();
+
+  constructor() {
+    this.ensure('*', undefined);
+  }
+
+  get(name: string): SectionState | undefined {
+    return this.all.get(name);
+  }
+
+  ensure(name: string, position: SourcePosition | undefined): SectionState {
+    let s = this.all.get(name);
+    if (!s) {
+      s = { name, defined: false, position, options: new Map(), positions: new Map() };
+      this.all.set(name, s);
+    }
+    return s;
+  }
+
+  /** Set (or with nil, remove) an option; a new option goes to the end of the order. */
+  set(section: string, key: string, value: LuaValue, at: SourcePosition): void {
+    const s = this.ensure(section, undefined);
+    if (value === undefined) {
+      s.options.delete(key);
+      s.positions.delete(key);
+      return;
+    }
+    s.options.set(key, value);
+    s.positions.set(key, at);
+  }
+}
 
 /** What a file's env needs from the reader that runs it. */
 export interface ReaderContext {

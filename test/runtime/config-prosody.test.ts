@@ -1,13 +1,13 @@
 // Real configs read the same as with Prosody 0.12.3's own configmanager: the expected JSON was
 // written once by test/fixtures/config/dump-prosody-config.lua (see its header).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostModules, readConfig, type ParsedConfig } from '../../runtime/config/index.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/config/', import.meta.url));
 
-function compareWithProsody(t: Tap.Test, config: ParsedConfig, expectedFile: string): void {
+function compareWithProsody(t: Test, config: ParsedConfig, expectedFile: string): void {
   const expected = JSON.parse(readFileSync(fixtures + expectedFile, 'utf8')) as Record<string, Record<string, unknown>>;
   t.same([...config.sections.keys()].sort(), Object.keys(expected).sort(), 'the same sections');
   for (const [name, options] of Object.entries(expected)) {

@@ -1,12 +1,14 @@
 // Prosody configmanager semantics of readConfig, errors with positions, resolveConfigPath and
 // hostModules. Each test writes real files into its own t.testdir().
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { hostModules, optionPosition, readConfig, resolveConfigPath, type ParsedConfig } from '../../runtime/config/index.js';
 import { isCantoError } from '../../runtime/errors.js';
 
+type Files = Parameters<Test['testdir']>[0];
+
 /** Write the files, read `prosody.cfg.lua` from them. */
-function read(t: Tap.Test, files: Record<string, string>, env: NodeJS.ProcessEnv = {}): { dir: string; config: ParsedConfig } {
+function read(t: Test, files: Files, env: NodeJS.ProcessEnv = {}): { dir: string; config: ParsedConfig } {
   const dir = t.testdir(files);
   return { dir, config: readConfig(join(dir, 'prosody.cfg.lua'), { env }) };
 }
@@ -16,7 +18,7 @@ function options(config: ParsedConfig, section: string): Record<string, unknown>
 }
 
 /** The CantoError readConfig throws, for its code, message and position. */
-function failure(t: Tap.Test, files: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
+function failure(t: Test, files: Files, env: NodeJS.ProcessEnv = {}) {
   const dir = t.testdir(files);
   try {
     readConfig(join(dir, 'prosody.cfg.lua'), { env });

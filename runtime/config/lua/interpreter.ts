@@ -199,8 +199,8 @@ export class Interpreter {
       }
       const h = obj.metatable?.get('__newindex');
       if (h === undefined || obj.get(key) !== undefined) {
-        if (key === undefined) throw new LuaError('index is nil');
-        if (typeof key === 'number' && Number.isNaN(key)) throw new LuaError('index is NaN');
+        if (key === undefined) throw new LuaError('table index is nil');
+        if (typeof key === 'number' && Number.isNaN(key)) throw new LuaError('table index is NaN');
         obj.set(key, value);
         return;
       }
@@ -444,8 +444,8 @@ export class Interpreter {
         return;
       }
       const key = f.kind === 'named' ? (f.key as string) : this.#eval(f.key as Expr, scope);
-      if (key === undefined) throw this.error(f, scope.chunk, 'index is nil');
-      if (typeof key === 'number' && Number.isNaN(key)) throw this.error(f, scope.chunk, 'index is NaN');
+      if (key === undefined) throw this.error(f, scope.chunk, 'table index is nil');
+      if (typeof key === 'number' && Number.isNaN(key)) throw this.error(f, scope.chunk, 'table index is NaN');
       t.set(key, this.#eval(f.value, scope));
       if (typeof key === 'string') {
         positions ??= new Map();
@@ -484,7 +484,8 @@ export class Interpreter {
   }
 
   #toInteger(v: LuaValue, node: Node, scope: Scope, operand: Expr): number {
-    const n = typeof v === 'string' ? parseNumber(v) : isNumber(v) ? v : undefined;
+    // Lua 5.4 coerces strings for arithmetic only (string metamethods), not for bitwise operators.
+    const n = isNumber(v) ? v : undefined;
     if (n === undefined) {
       throw this.error(node, scope.chunk, `attempt to perform bitwise operation on a ${luaType(v)} value${this.#describe(operand)}`);
     }

@@ -2,7 +2,7 @@
  * Lua 5.4 tokenizer over a byte string (see value.ts). Columns count characters, not bytes,
  * so they match what an editor shows for UTF-8 files.
  */
-import { LuaSyntaxError } from './syntax-error.js';
+import type { SourcePosition } from '../../errors.js';
 import { parseNumber, utf8Bytes, type LuaNumber } from './value.js';
 
 export type TokenType = 'name' | 'string' | 'number' | 'eof' | string;
@@ -16,6 +16,16 @@ export interface Token {
   raw: string;
   line: number;
   column: number;
+}
+
+/** A Lua syntax error with where it happened; read-config turns it into ERR_CONFIG_PARSE. */
+export class LuaSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly position: SourcePosition,
+  ) {
+    super(message);
+  }
 }
 
 const KEYWORDS = new Set([

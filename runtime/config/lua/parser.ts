@@ -3,8 +3,7 @@
  * Messages say what was expected and near which token, e.g. "expected '}' near 'x'".
  */
 import type { AssignTarget, Block, CallExpr, Expr, FunctionExpr, LocalVar, Stat, TableField } from './ast.js';
-import { Lexer, type Token } from './lexer.js';
-import { LuaSyntaxError } from './syntax-error.js';
+import { Lexer, LuaSyntaxError, type Token } from './lexer.js';
 
 // Left and right binding power of binary operators (lparser.c `priority`).
 const BINARY: Record<string, [number, number]> = {
