@@ -50,7 +50,8 @@ class ConfigReader implements ReaderContext {
     this.env = env;
     this.globals = createGlobals(this.interp, {
       env,
-      print: (line) => process.stderr.write(fromBytes(line) + '\n'),
+      // Lua strings are bytes; write them as such.
+      print: (line) => process.stderr.write(Buffer.from(line + '\n', 'latin1')),
     });
   }
 

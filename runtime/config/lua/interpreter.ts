@@ -101,7 +101,8 @@ export class Interpreter {
 
   // ---- calls ----
 
-  call(fn: LuaValue, args: LuaValue[], at?: SourcePosition): LuaValue[] {
+  /** `method`: called as `obj:name()`, so argument numbers in errors do not count `self`. */
+  call(fn: LuaValue, args: LuaValue[], at?: SourcePosition, method = false): LuaValue[] {
     if (!(fn instanceof LuaFunction)) {
       const mm = this.metamethod(fn, '__call');
       if (mm === undefined) throw new LuaError(`attempt to call a ${luaType(fn)} value`);
@@ -112,6 +113,12 @@ export class Interpreter {
     try {
       return fn.call(args);
     } catch (err) {
+      if (err instanceof LuaError && err.position === undefined && method) {
+        err.message = err.message.replace(/^bad argument #(\d+) to '([^']+)'/, (_, n: string, name: string) =>
+          n === '1' ? `calling '${name}' on bad self` : `bad argument #${Number(n) - 1} to '${name}'`,
+        );
+        err.value = err.message;
+      }
       if (err instanceof LuaError && err.position === undefined && at) {
         // A native function failed: blame the call site, as Lua does.
         err.position = at;
@@ -138,7 +145,7 @@ export class Interpreter {
       const desc = e.k === 'method' ? ` (method '${e.name}')` : this.#describe(e.fn);
       throw this.error(e, scope.chunk, `attempt to call a ${luaType(fn)} value${desc}`);
     }
-    return this.call(fn, args, { file: scope.chunk.file, line: e.line, column: e.column });
+    return this.call(fn, args, { file: scope.chunk.file, line: e.line, column: e.column }, e.k === 'method');
   }
 
   #closure(f: FunctionExpr, scope: Scope): LuaFunction {

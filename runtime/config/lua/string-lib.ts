@@ -217,9 +217,11 @@ export function luaFormat(fmt: string, args: LuaValue[], tostring: (v: LuaValue)
     }
     i += m[0].length;
     const [, flags = '', widthText = '', precText, conv] = m;
-    const argn = ++argi;
-    if (argn > args.length) throw new LuaError(`bad argument #${argn} to 'format' (no value)`);
-    const arg = args[argn - 1];
+    const index = argi++;
+    // Lua counts the format string as argument #1.
+    const argn = index + 2;
+    if (index >= args.length) throw new LuaError(`bad argument #${argn} to 'format' (no value)`);
+    const arg = args[index];
     const width = widthText === '' ? 0 : Number(widthText);
     const prec = precText === undefined ? undefined : precText === '' ? 0 : Number(precText);
     out += convert(conv!, flags, width, prec, arg, argn, tostring);
