@@ -115,6 +115,13 @@ export interface ModuleDefinition<Api = unknown, Options = Record<string, unknow
   commands?: Record<string, CtlCommand<Api, Options>>;
 }
 
+/**
+ * Seconds from a number or a period such as `"1 week"`, `"12h"`, `"1d 12h"` (the rules of
+ * `getOptionPeriod`), or `undefined`. For ctl flags such as `--expires-after`.
+ * @example parsePeriod('2 days') // 172800
+ */
+export { parsePeriod } from './options.js';
+
 /** Types a module definition; returns it unchanged. */
 export function defineModule<Api = void, Options = Record<string, unknown>>(
   definition: ModuleDefinition<Api, Options>,

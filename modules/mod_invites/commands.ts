@@ -2,9 +2,8 @@
  * `npx ctl mod_invites generate|list|show|delete HOST ...` (Prosody 0.12's `generate`, plus the
  * list/show/delete that Prosody 13 added to its shell).
  */
-import { UsageError } from '../../runtime/module-api.js';
+import { parsePeriod, UsageError } from '../../runtime/module-api.js';
 import type { CtlCommand, CtlContext } from '../../runtime/module-api.js';
-import { parsePeriod } from './period.js';
 import type { Invite, InvitesApi, InvitesOptions } from './types.js';
 import { jidNode, nodeprep } from './username.js';
 
@@ -64,7 +63,7 @@ const generate: Command = {
     let ttl: number | undefined;
     if (typeof flags['expires-after'] === 'string') {
       ttl = parsePeriod(flags['expires-after']);
-      if (ttl === undefined) throw new UsageError(`invalid period '${flags['expires-after']}' (expected seconds or e.g. "1 week", "12h")`);
+      if (ttl === undefined || ttl <= 0) throw new UsageError(`invalid period '${flags['expires-after']}' (expected seconds or e.g. "1 week", "12h")`);
     }
     let reset: string | undefined;
     if (typeof flags.reset === 'string') {

@@ -2,12 +2,11 @@
  * `npx ctl mod_invites_api create|list|delete HOST ...`: key management, as in Prosody's
  * mod_invites_api, with optional expiry.
  */
-import { UsageError } from '../../runtime/module-api.js';
+import { parsePeriod, UsageError } from '../../runtime/module-api.js';
 import type { CtlCommand, ModuleApi } from '../../runtime/module-api.js';
 import { KEEP } from '../../runtime/storage/types.js';
 import type { StoreTable } from '../../runtime/storage/types.js';
 import { hashSecret, isTable, newKey } from './keys.js';
-import { parsePeriod } from './period.js';
 import type { InvitesApiOptions } from './options.js';
 
 type Command = CtlCommand<void, InvitesApiOptions>;
@@ -34,7 +33,7 @@ const create: Command = {
     const record: StoreTable = { created_at: now, allowed_methods: { GET: true, POST: true } };
     if (typeof flags['expires-after'] === 'string') {
       const ttl = parsePeriod(flags['expires-after']);
-      if (ttl === undefined) throw new UsageError(`invalid period '${flags['expires-after']}' (expected seconds or e.g. "1 week", "12h")`);
+      if (ttl === undefined || ttl <= 0) throw new UsageError(`invalid period '${flags['expires-after']}' (expected seconds or e.g. "1 week", "12h")`);
       record.expires = now + ttl;
     }
     if (args[0]) record.name = args[0];

@@ -54,3 +54,11 @@ t.test('validateOptions fills defaults, freezes, and names the bad option and it
   t.equal(bad.problems[0]!.option, 'b');
   t.same(bad.problems[0]!.position, pos);
 });
+
+t.test('parsePeriod reads command-line periods too (--expires-after)', async (t) => {
+  t.equal(parsePeriod(' 1 '), 1);
+  t.equal(parsePeriod('30m'), 1800);
+  t.equal(parsePeriod('1.5 hours'), 5400);
+  t.equal(parsePeriod('1 year'), 31536000);
+  for (const text of ['', 'week', '10 s s', '1e3', 'Infinity']) t.equal(parsePeriod(text), undefined, JSON.stringify(text));
+});
