@@ -9,6 +9,8 @@ import { getLogger } from './log.js';
 import { configureLogging } from './logging.js';
 import { Runtime } from './runtime.js';
 
+const STOP_GRACE_SECONDS = 30;
+
 const USAGE = `Usage: canto [--config PATH]
 
 Runs the Canto server in the foreground. The config file is --config PATH, else
@@ -80,6 +82,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('Received %s, finishing in-flight requests', signal);
+    // A handler that never returns must not keep the process from stopping.
+    setTimeout(() => {
+      log.warn('Requests still running after %d s; stopping anyway', STOP_GRACE_SECONDS);
+      process.exit(1);
+    }, STOP_GRACE_SECONDS * 1000).unref();
     void (async () => {
       try {
         await runtime.http?.stop();
