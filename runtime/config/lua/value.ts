@@ -213,7 +213,7 @@ export function formatG(n: number, precision: number, alt = false): string {
   return s;
 }
 
-let tableIds = new WeakMap<object, number>();
+const tableIds = new WeakMap<object, number>();
 let nextId = 0x55550000;
 function addressOf(o: object): string {
   let id = tableIds.get(o);
@@ -223,12 +223,6 @@ function addressOf(o: object): string {
   }
   return '0x' + id.toString(16).padStart(12, '0');
 }
-/** Tests may want stable addresses. */
-export function resetAddresses(): void {
-  tableIds = new WeakMap();
-  nextId = 0x55550000;
-}
-
 /** tostring without metamethods. */
 export function rawToString(v: LuaValue): string {
   if (v === undefined) return 'nil';
