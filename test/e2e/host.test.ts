@@ -248,6 +248,15 @@ t.test('ctl', async (t) => {
     t.match(r.stdout, /Done: 0 errors, 2 warnings\./);
   });
 
+  t.test("check passes Debian's stock prosody.cfg.lua (with its conf.d Include) with warnings only", async (t) => {
+    const debian = join(FIXTURES, 'config', 'debian', 'prosody.cfg.lua');
+    const r = await runCtl(dir, ['--config', debian, 'check']);
+    t.equal(r.code, 0, r.stdout + r.stderr);
+    t.match(r.stdout, /warning: Module 'roster' is not available in Canto/);
+    t.match(r.stdout, /^Done: 0 errors, \d+ warnings\.$/m);
+    t.notMatch(r.stdout, /: error: /);
+  });
+
   t.test('check config reports a bad option value with its position and exits 1', async (t) => {
     const bad = t.testdir({ 'prosody.cfg.lua': config('', 'hello_greeting = ""') });
     const r = await runCtl(bad, ['check', 'config']);
