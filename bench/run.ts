@@ -18,7 +18,7 @@ import { load, type LoadResult } from './lib/load.js';
 import { memoryOf, start } from './lib/processes.js';
 import { int, loadText, ms, table, times, writeResults, type Row } from './lib/report.js';
 import { startToFirstInvite } from './lib/startup.js';
-import { countInvites, prefillInvites } from './lib/store.js';
+import { countInvites, countJournal, prefillInvites } from './lib/store.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Math.min(2, Math.max(1, Math.round(SECONDS / 10)));
@@ -70,12 +70,12 @@ async function inviteCase(label: string, modules: string[], pending: number): Pr
 }
 
 /** The yardstick: the same load against bench/prototype-server.ts (best whole-file design). */
-async function prototypeCase(pending: number): Promise<{ result: LoadResult; found: number; expected: number }> {
+async function prototypeCase(pending: number, mode: 'rewrite' | 'journal'): Promise<{ result: LoadResult; found: number; expected: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'canto-bench-proto-'));
   try {
     prefillInvites(dir, pending);
     const key = 'bench/prototype-secret';
-    const server = start(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'prototype-server.ts'), dir, key], { cwd: ROOT });
+    const server = start(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'prototype-server.ts'), dir, key, mode], { cwd: ROOT });
     let warm: LoadResult, result: LoadResult;
     try {
       const [, port] = await server.waitFor(/prototype listening on \S+?:(\d+)/);
@@ -85,7 +85,7 @@ async function prototypeCase(pending: number): Promise<{ result: LoadResult; fou
     } finally {
       await server.stop();
     }
-    return { result, found: countInvites(dir), expected: pending + warm.ok + result.ok };
+    return { result, found: countInvites(dir) + countJournal(dir), expected: pending + warm.ok + result.ok };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -111,9 +111,10 @@ async function main(): Promise<void> {
     say(`invites: ${label}`);
     cases.push(await inviteCase(label, [...modules], pending));
   }
-  say('prototype: best whole-file design, 1,000 and 10,000 pending');
-  const proto1k = await prototypeCase(1_000);
-  const proto10k = await prototypeCase(10_000);
+  say('yardstick: best whole-file design, 1,000 and 10,000 pending; journal, 10,000 pending');
+  const proto1k = await prototypeCase(1_000, 'rewrite');
+  const proto10k = await prototypeCase(10_000, 'rewrite');
+  const journal10k = await prototypeCase(10_000, 'journal');
   say('server start to first 201');
   const startInstance: Instance = await makeInstance(API_ONLY, 1_000);
   const startup = await startToFirstInvite(startInstance, 5);
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
   });
   const clean = (r: LoadResult) => r.non2xx === 0 && r.errors === 0;
   const durableSlack = 2 * CONNECTIONS; // requests in flight when each load phase stops may still commit
-  const allDurable = [...cases, proto1k, proto10k].every((c) => c.found >= c.expected && c.found <= c.expected + durableSlack);
+  const allDurable = [...cases, proto1k, proto10k, journal10k].every((c) => c.found >= c.expected && c.found <= c.expected + durableSlack);
   const rows: Row[] = [
     { measure: 'bare node:http, 201 + random Location (ceiling)', result: loadText(top), ratio: '1.00x', target: '' },
     inviteRow(c0, 'every answer 201', clean(c0.result)),
@@ -153,8 +154,14 @@ async function main(): Promise<void> {
       target: '',
     },
     {
+      measure: 'yardstick in journal mode (append + fdatasync per batch, file folded every 5 s), 10,000 pending',
+      result: `${loadText(journal10k.result)} (${int(journal10k.found)} at end)`,
+      ratio: `${times(ratio(journal10k.result))} ceiling`,
+      target: '',
+    },
+    {
       measure: 'every 201 is on disk (invites in the file after stop)',
-      result: [...cases, proto1k, proto10k].map((c) => `${int(c.found)} / ${int(c.expected)}`).join('; '),
+      result: [...cases, proto1k, proto10k, journal10k].map((c) => `${int(c.found)} / ${int(c.expected)}`).join('; '),
       ratio: '',
       target: `found = prefill + 201s (up to +${durableSlack} in flight at cut-off)`,
       pass: allDurable,

@@ -42,14 +42,23 @@ export function prefillInvites(dataDir: string, count: number, now = Math.floor(
   writeFileSync(inviteFile(dataDir), fileText(items), { mode: 0o640 });
 }
 
-/** How many invites the store file holds now (0 when there is no file). */
-export function countInvites(dataDir: string): number {
+function countFields(file: string, wrap: (text: string) => string): number {
   let text: string;
   try {
-    text = readFileSync(inviteFile(dataDir), 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw err;
   }
-  return parseFields(text, inviteFile(dataDir)).length;
+  return parseFields(wrap(text), file).length;
+}
+
+/** How many invites the store file holds now (0 when there is no file). */
+export function countInvites(dataDir: string): number {
+  return countFields(inviteFile(dataDir), (text) => text);
+}
+
+/** Invites in the yardstick's journal, not yet folded into the store file. */
+export function countJournal(dataDir: string): number {
+  return countFields(`${inviteFile(dataDir)}.journal`, (text) => `return {${text}\n};\n`);
 }
