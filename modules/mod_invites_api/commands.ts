@@ -45,15 +45,14 @@ const create: Command = {
 };
 
 const list: Command = {
-  description: 'List API keys: ID and name (with --long also expiry and last use, UTC)',
-  flags: { long: { description: 'Add the columns EXPIRES and LAST_USED', alias: '-l' } },
-  async run({ module, flags, out }) {
+  description: 'List API keys: ID, name, expiry and last use (UTC), tab-separated',
+  async run({ module, out }) {
     const keys = [...(await keyStore(module).getAll(null))].flatMap(([id, record]) => (isTable(record) ? [{ id, record }] : []));
     keys.sort((a, b) => Number(a.record.created_at ?? 0) - Number(b.record.created_at ?? 0) || (a.id < b.id ? -1 : 1));
     for (const { id, record } of keys) {
-      const columns = [id, typeof record.name === 'string' && record.name ? oneLine(record.name) : '<unknown>'];
-      if (flags.long === true) columns.push(iso(record.expires), iso(record.last_used));
-      out(columns.join('\t'));
+      // Prosody prints ID<TAB>NAME; expiry and last use follow as further columns, so `cut -f1,2` still reads Prosody's.
+      const name = typeof record.name === 'string' && record.name ? oneLine(record.name) : '<unknown>';
+      out([id, name, iso(record.expires), iso(record.last_used)].join('\t'));
     }
   },
 };

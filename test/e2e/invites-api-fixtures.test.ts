@@ -41,7 +41,7 @@ t.test("Prosody's data", async (t) => {
   await t.test("list shows Prosody's keys as prosodyctl does", async (t) => {
     const listed = await runCtl(dir, ['mod_invites_api', 'list', 'example.com'], { env });
     t.equal(listed.code, 0, listed.stderr);
-    t.equal(listed.stdout, '32Cmdy9Xpv_d\tMy test key\npDHbpWD1jDUP\t<unknown>\n');
+    t.match(listed.stdout, /^32Cmdy9Xpv_d\tMy test key\tnever\t\S+\npDHbpWD1jDUP\t<unknown>\tnever\t\S+\n$/);
   });
 
   await t.test("a key Canto creates is stored beside Prosody's in the same file", async (t) => {

@@ -149,8 +149,8 @@ t.test('the invites API', async (t) => {
     for (const token of tokens) t.ok(stored.has(token), `${token} stored`);
   });
 
-  await t.test('list --long shows expiry and last use', async (t) => {
-    const listed = await runCtl(dir, ['mod_invites_api', 'list', 'example.com', '--long']);
+  await t.test('list shows expiry and last use as further columns', async (t) => {
+    const listed = await runCtl(dir, ['mod_invites_api', 'list', 'example.com']);
     t.equal(listed.code, 0, listed.stderr);
     t.match(listed.stdout, new RegExp(`^${id}\\tscripts\\tnever\\t\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`, 'm'));
     t.match(listed.stdout, /^getonly12345\t<unknown>\tnever\t/m);
@@ -172,7 +172,7 @@ t.test('an expired key is refused with 403', async (t) => {
   writeFileSync(join(dir, 'prosody.cfg.lua'), config);
   const shortKey = await createKey(dir, ['short', '--expires-after', '1 hour'], env);
   const longKey = await createKey(dir, ['long', '--expires-after', '2d'], env);
-  const listed = await runCtl(dir, ['mod_invites_api', 'list', 'example.com', '-l'], { env });
+  const listed = await runCtl(dir, ['mod_invites_api', 'list', 'example.com'], { env });
   t.match(listed.stdout, /\tshort\t2027-01-15T09:\d\d:\d\dZ\tnever\n/);
 
   const server = await startCanto(t, { config, dir, env: { CANTO_NOW: String(T0 + 7200) } });

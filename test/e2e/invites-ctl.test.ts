@@ -151,7 +151,7 @@ t.test('mod_invites_api delete of a missing key says so and exits 1', async (t) 
   const created = await ctl(dir, 'mod_invites_api', 'create', 'example.com');
   t.match(created.stdout, /^[A-Za-z0-9_-]{12}\/[A-Za-z0-9_-]{36}\n$/);
   const listed = await ctl(dir, 'mod_invites_api', 'list', 'example.com');
-  t.equal(listed.stdout, `${created.stdout.split('/')[0]}\t<unknown>\n`);
+  t.equal(listed.stdout, `${created.stdout.split('/')[0]}\t<unknown>\tnever\tnever\n`);
   const deleted = await ctl(dir, 'mod_invites_api', 'delete', 'example.com', created.stdout.split('/')[0]!);
   t.equal(deleted.code, 0);
 });
