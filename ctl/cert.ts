@@ -4,7 +4,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateSelfSigned } from '../runtime/http/server.js';
+import { generateSelfSigned } from '../runtime/http/self-signed.js';
 import { toStringOption } from '../runtime/options.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { CtlIo } from './main.js';

@@ -122,6 +122,13 @@ export interface ModuleDefinition<Api = unknown, Options = Record<string, unknow
  */
 export { parsePeriod } from './options.js';
 
+/**
+ * Random ids (base64url of `bytes` random bytes, as Prosody's util.id), a digest to store in
+ * place of a secret, and constant-time comparison; all from sodium-native.
+ * @example const token = randomId(18); // 24 characters
+ */
+export { randomId, secretDigest, secretEquals } from './secrets.js';
+
 /** Types a module definition; returns it unchanged. */
 export function defineModule<Api = void, Options = Record<string, unknown>>(
   definition: ModuleDefinition<Api, Options>,

@@ -4,17 +4,16 @@
  * run from `index.js`, or from `index.ts` through tsx, so module authors need no build step.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CantoError } from './errors.js';
 import type { ModuleDefinition } from './module-api.js';
 
-/** The repository root: this file is runtime/module-finder.ts, or dist/runtime/module-finder.js. */
-const here = dirname(fileURLToPath(import.meta.url));
-export const PROJECT_ROOT = here.endsWith(join('dist', 'runtime')) ? resolve(here, '..', '..') : resolve(here, '..');
+import { PROJECT_ROOT, RUNNING_COMPILED } from './project.js';
+
 export const BUILTIN_MODULES = join(PROJECT_ROOT, 'modules');
-const COMPILED_MODULES = join(PROJECT_ROOT, 'dist', 'modules');
-const RUNNING_COMPILED = here.endsWith(join('dist', 'runtime'));
+// Each built-in module is bundled into one file by the build (esbuild), so it loads in one import.
+const COMPILED_MODULES = join(PROJECT_ROOT, 'dist', 'bundle', 'modules');
 
 export interface FoundModule {
   name: string;

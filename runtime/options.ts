@@ -2,7 +2,12 @@
  * Option values as modules read them: Prosody's get_option_* conversions, periods such as
  * "1 week", and the ajv validation of each module's declared options.
  */
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CantoError, type SourcePosition } from './errors.js';
+import { PROJECT_ROOT } from './project.js';
 
 /** Looks an option up: host section, then global. `undefined` when neither sets it. */
 export type OptionLookup = (name: string) => unknown;
@@ -109,21 +114,63 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
+
 interface AjvLike {
-  compile(schema: object): ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
+  compile(schema: object): Validator;
 }
 let ajv: AjvLike | undefined;
-const compiled = new WeakMap<object, ReturnType<AjvLike['compile']>>();
+const validators = new Map<string, Promise<Validator>>();
+
+/**
+ * Compiled validators are cached as standalone modules (ajv's standalone code) under
+ * dist/schema-cache/, keyed by a hash of the schema. Loading ajv and compiling costs about as
+ * much as a whole ctl start-up; a cached validator costs a file import.
+ */
+const CACHE_DIR = join(PROJECT_ROOT, 'dist', 'schema-cache');
 
 async function getAjv(): Promise<AjvLike> {
   if (!ajv) {
-    // Loaded on first use: ajv is the heaviest import, and most ctl commands validate one module.
     const { default: Ajv } = await import('ajv');
-    const instance = new Ajv.default({ useDefaults: true, allErrors: true, strict: false });
+    const instance = new Ajv.default({ useDefaults: true, allErrors: true, strict: false, code: { source: true, esm: true } });
+    // `period: true` marks a number option that also accepts "1 week"; coerceOptions reads it.
     instance.addKeyword({ keyword: 'period', schemaType: 'boolean' });
     ajv = instance as unknown as AjvLike;
   }
   return ajv;
+}
+
+async function compileValidator(schema: object, key: string): Promise<Validator> {
+  const file = join(CACHE_DIR, `${key}.mjs`);
+  try {
+    return ((await import(pathToFileURL(file).href)) as { default: Validator }).default;
+  } catch {
+    // Not cached yet (or unreadable): compile, and cache for the next process.
+  }
+  const instance = await getAjv();
+  const validate = instance.compile(schema);
+  try {
+    const { default: standalone } = await import('ajv/dist/standalone/index.js');
+    const code = (standalone as unknown as { default: (a: unknown, v: unknown) => string }).default(instance, validate);
+    mkdirSync(CACHE_DIR, { recursive: true });
+    const scratch = `${file}.${process.pid}~`;
+    writeFileSync(scratch, code);
+    renameSync(scratch, file);
+  } catch {
+    // A read-only install still works; it just compiles every time.
+  }
+  return validate;
+}
+
+function validatorFor(schema: object): Promise<Validator> {
+  const full = { type: 'object', ...schema };
+  const key = createHash('sha256').update(JSON.stringify(full)).digest('hex').slice(0, 24);
+  let validator = validators.get(key);
+  if (!validator) {
+    validator = compileValidator(full, key);
+    validators.set(key, validator);
+  }
+  return validator;
 }
 
 export interface OptionProblem {
@@ -142,12 +189,7 @@ export async function validateOptions(
   positionOf: (name: string) => SourcePosition | undefined,
 ): Promise<{ options: Record<string, unknown>; problems: OptionProblem[] }> {
   const data = coerceOptions(schema, lookup);
-  const validator = await getAjv();
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = validator.compile({ type: 'object', ...schema });
-    compiled.set(schema, validate);
-  }
+  const validate = await validatorFor(schema);
   const problems: OptionProblem[] = [];
   if (!validate(data)) {
     for (const e of validate.errors ?? []) {

@@ -4,9 +4,9 @@
  * other's invites. Account invites live host-wide, keyed by token; a contact invite also puts
  * `token -> expires` under the inviter's username.
  */
+import { randomId } from '../../runtime/module-api.js';
 import { KEEP, REMOVE } from '../../runtime/storage/types.js';
 import type { MapStore, Removal, StoreTable, StoreValue } from '../../runtime/storage/types.js';
-import { randomId } from './random-id.js';
 import type { Invite, InviteLookup, InvitesApi, ValidatedInvite } from './types.js';
 import { jidNode, nodeprep } from './username.js';
 

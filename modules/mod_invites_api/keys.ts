@@ -2,30 +2,8 @@
  * API keys: `ID/SECRET`, made as Prosody's mod_invites_api makes them (id.short() / id.long()),
  * but stored as a hash of the secret, and checked in constant time.
  */
-import { createRequire } from 'node:module';
+import { randomId, secretDigest, secretEquals } from '../../runtime/module-api.js';
 import type { StoreTable, StoreValue } from '../../runtime/storage/types.js';
-
-interface Sodium {
-  randombytes_buf(buffer: Buffer): void;
-  crypto_generichash(output: Buffer, input: Buffer): void;
-  sodium_memcmp(a: Buffer, b: Buffer): boolean;
-  crypto_generichash_BYTES: number;
-}
-
-// sodium-native ships no type declarations; these are the functions we use.
-const sodium = createRequire(import.meta.url)('sodium-native') as Sodium;
-
-function randomId(bytes: number): string {
-  const buffer = Buffer.alloc(bytes);
-  sodium.randombytes_buf(buffer);
-  return buffer.toString('base64url');
-}
-
-function digest(text: string): Buffer {
-  const output = Buffer.alloc(sodium.crypto_generichash_BYTES);
-  sodium.crypto_generichash(output, Buffer.from(text, 'utf8'));
-  return output;
-}
 
 /** A new key: a 12-character id (9 bytes) and a 36-character secret (27 bytes). */
 export function newKey(): { id: string; secret: string } {
@@ -34,7 +12,7 @@ export function newKey(): { id: string; secret: string } {
 
 /** What is stored instead of the secret: BLAKE2b-256, hex. No salt or stretching: the secret has 216 random bits. */
 export function hashSecret(secret: string): string {
-  return digest(secret).toString('hex');
+  return secretDigest(secret).toString('hex');
 }
 
 /** Splits `ID/SECRET` as Prosody does (`^([^/]+)/(.+)$`); `undefined` when it is not that shape. */
@@ -53,13 +31,13 @@ export function isTable(value: StoreValue | undefined): value is StoreTable {
  * of equal-length digests and takes the same time wherever they differ.
  */
 export function secretMatches(record: StoreTable, secret: string): boolean {
-  const presented = digest(secret);
+  const presented = secretDigest(secret);
   let stored: Buffer | undefined;
   if (typeof record.token_hash === 'string' && /^[0-9a-f]{64}$/.test(record.token_hash)) {
     stored = Buffer.from(record.token_hash, 'hex');
   } else if (typeof record.token === 'string') {
     // COMPAT: keys made by Prosody keep their secret in plaintext `token`; they still work.
-    stored = digest(record.token);
+    stored = secretDigest(record.token);
   }
-  return stored !== undefined && stored.length === presented.length && sodium.sodium_memcmp(stored, presented);
+  return stored !== undefined && secretEquals(stored, presented);
 }

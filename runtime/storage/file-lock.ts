@@ -1,13 +1,14 @@
 /**
- * An inter-process lock beside a data file: `<file>.lock`, created with O_EXCL and holding
- * `pid time token`. It serializes read-modify-write between Canto processes (server and ctl).
+ * An inter-process lock beside a data file: `<file>.lock`, holding `pid time token`. It is
+ * written to a scratch file first and hard-linked into place (link fails if the lock exists),
+ * so a lock never exists without its content, even if its holder is killed while taking it. It serializes read-modify-write between Canto processes (server and ctl).
  * A lock whose pid is dead, or that is older than `staleMs`, was left by a crash and is broken.
  *
  * COMPAT: Prosody takes no lock at all; it ignores our `.lock` files, which is harmless
  * (`users()` lists only `.dat` names).
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CantoError } from '../errors.js';
 import { FILE_MODE, errnoCode } from './durable-fs.js';
@@ -54,16 +55,15 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
   const deadline = Date.now() + timeoutMs;
   let delay = 1;
   for (;;) {
+    const scratch = `${lockPath}.${process.pid}~`;
     try {
-      const fh = await open(lockPath, 'wx', FILE_MODE);
-      try {
-        await fh.writeFile(token);
-      } finally {
-        await fh.close();
-      }
+      await writeFile(scratch, token, { mode: FILE_MODE });
+      await link(scratch, lockPath);
       return () => releaseLock(lockPath, token);
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
+    } finally {
+      await unlink(scratch).catch(() => {});
     }
     const content = await readFile(lockPath, 'utf8').catch((err: unknown) => {
       if (errnoCode(err) === 'ENOENT') return null; // released meanwhile: try again at once
