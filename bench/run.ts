@@ -121,7 +121,8 @@ async function main(): Promise<void> {
   say('ctl start-up');
   const ctl = await ctlTimings(startInstance, CTL_RUNS);
   startInstance.remove();
-  const pieces = await ctlBreakdown();
+  // Only worth the time when ctl misses its target: which heavy piece would explain it.
+  const pieces = ctl.ctlDirect > 1.5 * ctl.nodeFloor ? await ctlBreakdown() : {};
 
   const [c0, c1k, c10k, cPage] = cases as [InviteCase, InviteCase, InviteCase, InviteCase];
   const ratio = (r: LoadResult) => r.rps / top.rps;
@@ -171,7 +172,7 @@ async function main(): Promise<void> {
     { measure: '`npx ctl mod_invites_api list example.com`', result: ms(ctl.npxCtl), ratio: times(ctl.npxCtl / ctl.nodeFloor), target: '<= 1.5x node -e 0', pass: ctl.npxCtl <= 1.5 * ctl.nodeFloor },
     { measure: '`npm --version` (npm\'s own start-up, inside every npx)', result: ms(ctl.npmFloor), ratio: times(ctl.npmFloor / ctl.nodeFloor), target: '' },
     { measure: 'ctl from TypeScript through tsx (what building ahead saves)', result: ms(ctl.tsxCtl), ratio: times(ctl.tsxCtl / ctl.nodeFloor), target: '' },
-    ...Object.entries(pieces).map(([piece, t]): Row => ({ measure: `ctl piece, imported alone: ${piece}`, result: ms(t), ratio: times(t / ctl.nodeFloor), target: '' })),
+    ...Object.entries(pieces).map(([piece, t]): Row => ({ measure: `ctl over target; suspect imported alone: ${piece}`, result: ms(t), ratio: times(t / ctl.nodeFloor), target: '' })),
     { measure: 'server start to first 201 (1,000 pending, median of 5)', result: ms(startup.median), ratio: '', target: '< 1 s', pass: startup.median < 1_000 },
     {
       measure: 'server memory, 10,000 pending: idle after start / after the run',

@@ -1,7 +1,7 @@
 /**
- * Where ctl's start-up goes: each heavy piece ctl loads, imported alone in a fresh node process
- * and timed from inside it (median of several processes). The pieces overlap little, so their
- * sum is roughly what ctl pays on top of `node -e 0`.
+ * Where ctl's start-up goes when it misses its target: each heavy piece ctl may load, imported
+ * alone in a fresh node process and timed from inside it (median of several processes). The
+ * pieces overlap little, so their sum is roughly what ctl pays on top of `node -e 0`.
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
