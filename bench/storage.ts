@@ -39,7 +39,7 @@ try {
   const file = join(dir, 'example%2ecom', 'invite_token.dat');
   const text = readFileSync(file, 'utf8');
   console.log(`file size ${(text.length / 1e6).toFixed(2)} MB`);
-  for (let i = 0; i < 3; i++) await time(`baseline: bare write+fsync+rename of that file #${i + 1}`, () => writeAtomic(join(dir, 'copy.dat'), text));
+  for (let i = 0; i < 3; i++) await time(`baseline: bare write+fsync+rename of that file #${i + 1}`, () => writeAtomic(join(dir, 'copy.dat'), Buffer.from(text)));
   await time('parseData (cold)', () => parseData(text, file));
   await time('parseData (warm)', () => parseData(text, file));
 

@@ -31,7 +31,7 @@ export async function diskTimings(sizes: number[], runs = 20): Promise<DiskTimin
       const ms: number[] = [];
       for (let i = 0; i < runs; i++) {
         const began = performance.now();
-        await writeAtomic(path, text);
+        await writeAtomic(path, Buffer.from(text));
         ms.push(performance.now() - began);
       }
       replace[count] = median(ms);

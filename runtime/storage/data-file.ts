@@ -12,21 +12,23 @@
  */
 import { dirname } from 'node:path';
 import { CantoError, isCantoError } from '../errors.js';
-import { currentVersion, ensureDir, errnoCode, readVersioned, removeDurable, writeAtomic } from './durable-fs.js';
+import { currentVersion, ensureDir, errnoCode, readVersioned, removeDurable, replaceFile } from './durable-fs.js';
 import type { FileVersion } from './durable-fs.js';
 import { acquireLock } from './file-lock.js';
 import type { LockOptions } from './file-lock.js';
-import { entryText, fileText, parseFields } from './lua-data.js';
+import { entryText, FILE_HEAD as HEAD, FILE_TAIL as TAIL, parseFields } from './lua-data.js';
 import type { StoreTable, StoreValue } from './types.js';
 
 export interface Entry {
   readonly value: StoreValue;
   /** `\n\t["key"] = value;`, or null until it is first needed. */
   text: string | null;
+  /** The same text as UTF-8, kept so that a rewrite only copies bytes. */
+  bytes?: Buffer;
 }
 
-function textOf(key: string, entry: Entry): string {
-  return (entry.text ??= entryText(key, entry.value));
+function bytesOf(key: string, entry: Entry): Buffer {
+  return (entry.bytes ??= Buffer.from((entry.text ??= entryText(key, entry.value)), 'utf8'));
 }
 
 /**
@@ -93,19 +95,33 @@ export class Changes {
   }
 
   /** The serialized items of the resulting table, existing keys in their file order. */
-  items(): string[] {
-    const out: string[] = [];
+  items(): Buffer[] {
+    const out: Buffer[] = [];
     if (!this.cleared) {
       for (const [k, e] of this.#base) {
-        if (!this.overlay.has(k)) out.push(textOf(k, e));
+        if (!this.overlay.has(k)) out.push(bytesOf(k, e));
         else {
           const o = this.overlay.get(k);
-          if (o) out.push(textOf(k, o));
+          if (o) out.push(bytesOf(k, o));
         }
       }
     }
     for (const [k, o] of this.overlay) {
-      if (o && (this.cleared || !this.#base.has(k))) out.push(textOf(k, o));
+      if (o && (this.cleared || !this.#base.has(k))) out.push(bytesOf(k, o));
+    }
+    return out;
+  }
+
+  /**
+   * When this change only adds keys that were not there (the common case: a new invite), the
+   * bytes of the added entries, in order; otherwise null.
+   */
+  additions(): Buffer[] | null {
+    if (this.cleared) return null;
+    const out: Buffer[] = [];
+    for (const [k, o] of this.overlay) {
+      if (o === null || this.#base.has(k)) return null;
+      out.push(bytesOf(k, o));
     }
     return out;
   }
@@ -126,6 +142,49 @@ interface PendingOp {
   reject(err: unknown): void;
 }
 
+/**
+ * The bytes of the file, kept between commits in one growing buffer: adding entries copies only
+ * the new ones, and a commit writes one buffer. Any other change rebuilds it from the entries.
+ */
+class FileImage {
+  #buf = Buffer.alloc(0);
+  #len = 0;
+
+  static from(items: readonly Buffer[]): FileImage {
+    const image = new FileImage();
+    image.#append([HEAD, ...items]);
+    return image;
+  }
+
+  /** A copy with `items` added at the end (this image stays valid until the write succeeds). */
+  plus(items: readonly Buffer[]): FileImage {
+    const next = new FileImage();
+    next.#buf = this.#buf;
+    next.#len = this.#len;
+    next.#append(items);
+    return next;
+  }
+
+  #append(items: readonly Buffer[]): void {
+    const need = this.#len + items.reduce((n, b) => n + b.length, 0);
+    if (need > this.#buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need + (need >> 1), 64 * 1024));
+      this.#buf.copy(grown, 0, 0, this.#len);
+      this.#buf = grown;
+    }
+    for (const b of items) this.#len += b.copy(this.#buf, this.#len);
+  }
+
+  /** What to write: the entries, then the closing brace. */
+  chunks(): Buffer[] {
+    return [this.#buf.subarray(0, this.#len), TAIL];
+  }
+}
+
+function storageError(path: string, err: unknown): CantoError {
+  return isCantoError(err) ? err : new CantoError('ERR_STORAGE_WRITE', [path, (err as Error).message], { cause: err });
+}
+
 export interface DataFileOptions {
   lock?: LockOptions;
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
@@ -142,6 +201,10 @@ export class DataFile {
   #flushing: Promise<void> | null = null;
   /** The folder is known to exist (Prosody's mkdir cache); reset when a write finds it gone. */
   #dirReady = false;
+  /** The current file's bytes, when known (see FileImage); null after a reload. */
+  #image: FileImage | null = null;
+  /** Commits whose file is in place but whose folder fsync has not finished yet. */
+  readonly #syncing = new Set<Promise<void>>();
 
   constructor(path: string, options: DataFileOptions) {
     this.path = path;
@@ -167,7 +230,10 @@ export class DataFile {
 
   /** Resolves when every queued change is committed (or failed). */
   async idle(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    while (this.#flushing || this.#syncing.size) {
+      if (this.#flushing) await this.#flushing;
+      await Promise.allSettled([...this.#syncing]);
+    }
   }
 
   async #fresh(): Promise<void> {
@@ -175,7 +241,7 @@ export class DataFile {
       if (this.#loading) await this.#loading;
       let version: FileVersion;
       try {
-        version = await currentVersion(this.path);
+        version = currentVersion(this.path);
       } catch (err) {
         throw new CantoError('ERR_STORAGE_PARSE', [this.path, (err as Error).message], { cause: err });
       }
@@ -201,6 +267,7 @@ export class DataFile {
       for (const f of parseFields(read.text, this.path)) entries.set(f.key, { value: f.value, text: f.text });
     }
     this.#entries = entries;
+    this.#image = null;
     this.#version = read ? read.version : null;
   }
 
@@ -222,6 +289,7 @@ export class DataFile {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     let failure: unknown = null;
     let release: (() => Promise<void>) | undefined;
+    let synced: Promise<void> | undefined;
     try {
       if (!this.#dirReady) await ensureDir(dirname(this.path));
       this.#dirReady = true;
@@ -240,33 +308,58 @@ export class DataFile {
         }
       }
       if (changes.changed) {
-        const items = changes.items();
-        const version = items.length === 0 ? await this.#remove() : await this.#write(fileText(items));
+        const added = this.#image && changes.additions();
+        const image = added ? this.#image!.plus(added) : null;
+        const items = image ? null : changes.items();
+        this.#image = null; // until this write has succeeded
+        if (items?.length === 0) {
+          this.#version = await this.#remove();
+        } else {
+          const next = image ?? FileImage.from(items!);
+          const replaced = await this.#write(next.chunks());
+          this.#version = replaced.version;
+          this.#image = next;
+          synced = replaced.synced;
+        }
         changes.applyTo(this.#entries);
-        this.#version = version;
       }
     } catch (err) {
-      failure = isCantoError(err) ? err : new CantoError('ERR_STORAGE_WRITE', [this.path, (err as Error).message], { cause: err });
+      failure = storageError(this.path, err);
       this.#options.log('error', (failure as Error).message);
     } finally {
       if (release) await release().catch((err: unknown) => this.#options.log('warn', `releasing lock: ${(err as Error).message}`));
     }
-    batch.forEach((op, i) => {
-      const o = outcomes[i];
-      if (o && !o.ok) op.reject(o.error);
-      else if (failure !== null) op.reject(failure);
-      else op.resolve(o?.value);
-    });
+    // The file is in place and the lock is free, so the next batch may start now; this batch's
+    // callers hear back once the folder fsync has made the replace durable. The two overlap.
+    const settle = (syncFailure: unknown) =>
+      batch.forEach((op, i) => {
+        const o = outcomes[i];
+        if (o && !o.ok) op.reject(o.error);
+        else if (failure !== null) op.reject(failure);
+        else if (syncFailure !== null) op.reject(syncFailure);
+        else op.resolve(o?.value);
+      });
+    if (!synced) return settle(null);
+    const done: Promise<void> = synced.then(
+      () => settle(null),
+      (err: unknown) => {
+        const error = storageError(this.path, err);
+        this.#options.log('error', error.message);
+        settle(error);
+      },
+    );
+    this.#syncing.add(done);
+    void done.finally(() => this.#syncing.delete(done));
   }
 
-  async #write(text: string): Promise<string> {
+  async #write(data: Buffer[]): Promise<{ version: string; synced: Promise<void> }> {
     try {
-      return await writeAtomic(this.path, text);
+      return await replaceFile(this.path, data);
     } catch (err) {
       // As Prosody does: the folder may have been removed under us; make it again and retry once.
       if (errnoCode(err) !== 'ENOENT') throw err;
       await this.#remakeDir();
-      return await writeAtomic(this.path, text);
+      return await replaceFile(this.path, data);
     }
   }
 

@@ -139,6 +139,10 @@ export function fileText(items: readonly string[]): string {
   return items.length === 0 ? 'return {};\n' : 'return {' + items.join('') + '\n};\n';
 }
 
+/** What comes before and after the items of a non-empty file (see `fileText`). */
+export const FILE_HEAD = Buffer.from('return {');
+export const FILE_TAIL = Buffer.from('\n};\n');
+
 // ---------------------------------------------------------------------------------------------
 // Reading
 
