@@ -24,12 +24,23 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Math.min(2, Math.max(1, Math.round(SECONDS / 10)));
 const CTL_RUNS = Number(process.env.BENCH_CTL_RUNS ?? 15);
 const CONNECTIONS = 8;
+/**
+ * The targets are for a store holding N pending invites, but every 201 adds one: at ~1,000/s a
+ * 10 s run ends with 10,000 more. So the target figures come from a short burst (warm-up plus
+ * BURST requests, the store ends near N + 2,300); the SECONDS-long run shows how it holds as
+ * the store grows.
+ */
+const BURST = 2_000;
+const BURST_WARMUP = 300;
 const PROFILE_DIR = process.env.BENCH_PROFILE ? join(ROOT, 'bench', 'profiles') : undefined;
 
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 interface InviteCase {
   label: string;
+  /** The short burst, store near its prefill size. */
+  burst: LoadResult;
+  /** The sustained run, store growing. */
   result: LoadResult;
   pendingEnd: number;
   /** Invites on disk after the server stopped, against prefill + every 201 (warm-up included). */
@@ -55,10 +66,11 @@ async function inviteCase(label: string, modules: string[], pending: number): Pr
   const instance = await makeInstance(modules, pending);
   const nodeArgs = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${label.replace(/\W+/g, '-')}.cpuprofile`] : [];
   const server = await startServer(instance, nodeArgs);
-  let warm: LoadResult, result: LoadResult, memoryIdle, memoryAfter;
+  let warm: LoadResult, burst: LoadResult, result: LoadResult, memoryIdle, memoryAfter;
   try {
     memoryIdle = memoryOf(server.running.child.pid!);
-    warm = await load(server.inviteUrl, WARMUP, CONNECTIONS);
+    warm = await load(server.inviteUrl, { amount: BURST_WARMUP }, CONNECTIONS);
+    burst = await load(server.inviteUrl, { amount: BURST }, CONNECTIONS);
     result = await load(server.inviteUrl, SECONDS, CONNECTIONS);
     memoryAfter = memoryOf(server.running.child.pid!);
   } finally {
@@ -66,7 +78,7 @@ async function inviteCase(label: string, modules: string[], pending: number): Pr
   }
   const found = countInvites(instance.dataDir);
   instance.remove();
-  return { label, result, pendingEnd: found, found, expected: pending + warm.ok + result.ok, memoryIdle, memoryAfter };
+  return { label, burst, result, pendingEnd: found, found, expected: pending + warm.ok + burst.ok + result.ok, memoryIdle, memoryAfter };
 }
 
 /** The yardstick: the same load against bench/prototype-server.ts (best whole-file design). */
@@ -127,21 +139,32 @@ async function main(): Promise<void> {
   const [c0, c1k, c10k, cPage] = cases as [InviteCase, InviteCase, InviteCase, InviteCase];
   const ratio = (r: LoadResult) => r.rps / top.rps;
   const inviteRow = (c: InviteCase, target: string, pass?: boolean): Row => ({
-    measure: `invite creation, ${c.label} (${int(c.pendingEnd)} at end)`,
-    result: loadText(c.result),
-    ratio: `${times(ratio(c.result))} ceiling`,
+    measure: `invite creation, ${c.label}: burst of ${int(BURST)} after ${int(BURST_WARMUP)}`,
+    result: loadText(c.burst),
+    ratio: `${times(ratio(c.burst))} ceiling`,
     target,
     ...(pass === undefined ? {} : { pass }),
+  });
+  const sustainedRow = (c: InviteCase): Row => ({
+    measure: `then sustained ${SECONDS} s, store growing (${int(c.pendingEnd)} at end)`,
+    result: loadText(c.result),
+    ratio: `${times(ratio(c.result))} ceiling`,
+    target: 'every answer 201',
+    pass: clean(c.result),
   });
   const clean = (r: LoadResult) => r.non2xx === 0 && r.errors === 0;
   const durableSlack = 2 * CONNECTIONS; // requests in flight when each load phase stops may still commit
   const allDurable = [...cases, proto1k, proto10k, journal10k].every((c) => c.found >= c.expected && c.found <= c.expected + durableSlack);
   const rows: Row[] = [
     { measure: 'bare node:http, 201 + random Location (ceiling)', result: loadText(top), ratio: '1.00x', target: '' },
-    inviteRow(c0, 'every answer 201', clean(c0.result)),
-    inviteRow(c1k, '>= 1,500 req/s, p99 <= 20 ms, >= 0.1x ceiling', clean(c1k.result) && c1k.result.rps >= 1_500 && c1k.result.p99 <= 20 && ratio(c1k.result) >= 0.1),
-    inviteRow(c10k, '>= 750 req/s, p99 <= 40 ms, >= 0.05x ceiling (half the 1,000 target)', clean(c10k.result) && c10k.result.rps >= 750 && c10k.result.p99 <= 40 && ratio(c10k.result) >= 0.05),
-    inviteRow(cPage, 'every answer 201', clean(cPage.result)),
+    inviteRow(c0, 'every answer 201', clean(c0.burst)),
+    sustainedRow(c0),
+    inviteRow(c1k, '>= 1,500 req/s, p99 <= 20 ms, >= 0.1x ceiling', clean(c1k.burst) && c1k.burst.rps >= 1_500 && c1k.burst.p99 <= 20 && ratio(c1k.burst) >= 0.1),
+    sustainedRow(c1k),
+    inviteRow(c10k, '>= 750 req/s, p99 <= 40 ms, >= 0.05x ceiling (half the 1,000 target)', clean(c10k.burst) && c10k.burst.rps >= 750 && c10k.burst.p99 <= 40 && ratio(c10k.burst) >= 0.05),
+    sustainedRow(c10k),
+    inviteRow(cPage, 'every answer 201', clean(cPage.burst)),
+    sustainedRow(cPage),
     {
       measure: 'yardstick: bench/prototype-server.ts (whole-file format, durable, nothing else), 1,000 pending',
       result: `${loadText(proto1k.result)} (${int(proto1k.found)} at end)`,
@@ -194,8 +217,9 @@ async function main(): Promise<void> {
     '# Benchmark results',
     '',
     `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${machine}.`,
-    `Invite load: autocannon, ${CONNECTIONS} keep-alive connections, ${SECONDS} s per case after ${WARMUP} s of warm-up, \`GET /invites_api?key=...\`;`,
-    'each case starts from a fresh data folder pre-filled with that many pending invites, and every 201 adds one, so the store grows during the run ("at end").',
+    `Invite load: autocannon, ${CONNECTIONS} keep-alive connections, \`GET /invites_api?key=...\`. Each case starts from a fresh data folder pre-filled with that many pending invites;`,
+    `every 201 adds one, so the targets are taken on a burst of ${int(BURST)} requests after ${int(BURST_WARMUP)} of warm-up (the store stays near its prefill size),`,
+    `then the same server runs ${SECONDS} s more to show how it holds as the store grows ("at end"). The ceiling and the yardsticks run ${SECONDS} s after ${WARMUP} s of warm-up.`,
     `Whole run: ${int((Date.now() - began) / 1000)} s. Reproduce with \`npm run bench\` (BENCH_SECONDS, BENCH_CTL_RUNS, BENCH_PROFILE=1).`,
     '',
   ].join('\n');

@@ -13,8 +13,10 @@ export interface LoadResult {
   statuses: Record<string, number>;
 }
 
-export async function load(url: string, seconds: number, connections = 8): Promise<LoadResult> {
-  const result = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+/** Load for `seconds`, or for exactly `{ amount }` requests. */
+export async function load(url: string, seconds: number | { amount: number }, connections = 8): Promise<LoadResult> {
+  const length = typeof seconds === 'number' ? { duration: seconds } : { amount: seconds.amount };
+  const result = await autocannon({ url, connections, ...length, pipelining: 1 });
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
   return {
