@@ -13,9 +13,9 @@ const dist = (path: string) => pathToFileURL(join(ROOT, 'dist', path)).href;
 
 const PIECES: Record<string, string> = {
   'config reader (dist/runtime/config)': `await import('${dist('runtime/config/index.js')}')`,
-  'HTTP server stack (runtime.ts imports dist/runtime/http/server.js)': `await import('${dist('runtime/http/server.js')}')`,
-  'sodium-native (imported at load by mod_invites, mod_invites_api)': `(await import('node:module')).createRequire('${join(ROOT, 'package.json')}')('sodium-native')`,
-  'ajv: load, new Ajv, first compile (runtime/options.ts)':
+  'module bundle (dist/bundle/modules/mod_invites_api/index.js)': `await import('${dist('bundle/modules/mod_invites_api/index.js')}')`,
+  'sodium-native (loaded only by commands that make or check a secret)': `(await import('node:module')).createRequire('${join(ROOT, 'package.json')}')('sodium-native')`,
+  'ajv: load, new Ajv, first compile (only while dist/schema-cache/ lacks the validator)':
     `const { default: Ajv } = await import('${pathToFileURL(join(ROOT, 'node_modules', 'ajv', 'dist', 'ajv.js')).href}'); new Ajv.default({ useDefaults: true, allErrors: true, strict: false }).compile({ type: 'object', properties: { a: { type: 'string', default: 'x' } } })`,
 };
 

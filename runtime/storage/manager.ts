@@ -1,6 +1,6 @@
 /**
  * Picks the storage driver for each (host, store) the way Prosody's core/storagemanager.lua
- * does, and hands out one store object per (host, store, type).
+ * does; the driver hands out one store object per (host, store, type).
  *
  * Driver choice: the host's `storage` option (a driver name, or a table store name -> driver),
  * else `default_storage`, else "internal". "sql2" is read as "sql" with an error in the log.
@@ -27,7 +27,6 @@ const UNAVAILABLE: Record<string, string> = {
 export class StorageManager {
   readonly #ctx: StorageManagerContext;
   readonly #drivers = new Map<string, StorageDriver>();
-  readonly #stores = new Map<string, KeyvalStore | MapStore>();
   readonly #warnedSql2 = new Set<string>();
 
   constructor(ctx: StorageManagerContext) {
@@ -60,14 +59,9 @@ export class StorageManager {
   open(host: string, store: string, type: 'keyval'): KeyvalStore;
   open(host: string, store: string, type: 'map'): MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
+  /** The same object for the same (host, store, type): each driver keeps the stores it opened. */
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore {
-    const id = JSON.stringify([host, store, type]);
-    let opened = this.#stores.get(id);
-    if (!opened) {
-      opened = this.#driver(this.driverName(host, store)).open(host, store, type);
-      this.#stores.set(id, opened);
-    }
-    return opened;
+    return this.#driver(this.driverName(host, store)).open(host, store, type);
   }
 
   /** Wait for every queued write to be durable. */
