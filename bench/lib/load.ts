@@ -16,10 +16,17 @@ export interface LoadResult {
 /** Load for `seconds`, or for exactly `{ amount }` requests. */
 export async function load(url: string, seconds: number | { amount: number }, connections = 8): Promise<LoadResult> {
   const length = typeof seconds === 'number' ? { duration: seconds } : { amount: seconds.amount };
+  // autocannon's own duration is in whole seconds (a burst even ends on its next one-second
+  // tick): the rate comes from the time of the last answer instead.
   const began = performance.now();
-  const result = await autocannon({ url, connections, ...length, pipelining: 1 });
-  // autocannon's own duration is in whole seconds: too coarse for a burst of a few seconds.
-  const elapsed = (performance.now() - began) / 1000;
+  let last = began;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({ url, connections, ...length, pipelining: 1 }, (err, res) => (err ? reject(err) : resolve(res)));
+    instance.on('response', () => {
+      last = performance.now();
+    });
+  });
+  const elapsed = (last - began) / 1000;
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
   return {
