@@ -38,7 +38,10 @@ export function parseCommandArgs(command: CtlCommand<never, never>, words: reado
   let onlyPositional = false;
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    if (onlyPositional || !word.startsWith('-') || word === '-') {
+    // Tokens and ids are base64url and may start with '-': a single-dash word is a flag only when
+    // it is a declared alias (`-g`); anything else is an argument. (`--` still ends the flags.)
+    const isAlias = byAlias.has(word.split('=')[0]!);
+    if (onlyPositional || !word.startsWith('-') || word === '-' || (!word.startsWith('--') && !isAlias)) {
       positional.push(word);
       continue;
     }

@@ -24,6 +24,12 @@ t.test('parses host, positionals and flags in any order', async (t) => {
   t.same(parseCommandArgs(generate, ['example.com', '--', '--odd']).args, ['--odd']);
 });
 
+t.test('takes a token that starts with a dash as an argument, not a flag', async (t) => {
+  t.same(parseCommandArgs(generate, ['example.com', '-_nWcDq4yICh_hvjIjGxYovt']).args, ['-_nWcDq4yICh_hvjIjGxYovt']);
+  t.same(parseCommandArgs(generate, ['example.com', '-g', 'x']).flags, { group: ['x'] }, 'a declared alias is still a flag');
+  t.same(parseCommandArgs(generate, ['example.com', '--', '--starts-with-two']).args, ['--starts-with-two']);
+});
+
 t.test('refuses misuse with a message', async (t) => {
   t.throws(() => parseCommandArgs(generate, []), { name: 'UsageError', message: 'missing HOST' });
   t.throws(() => parseCommandArgs(generate, ['h', '--reset']), { message: "option '--reset' needs a value (USER)" });
