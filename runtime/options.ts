@@ -194,7 +194,9 @@ export async function validateOptions(
   if (!validate(data)) {
     for (const e of validate.errors ?? []) {
       const option = e.instancePath.split('/')[1] ?? '';
-      const problem: OptionProblem = { option, message: `${e.instancePath ? `option '${option}'` : 'options'} ${e.message ?? 'is invalid'}` };
+      const period = schema.properties?.[option]?.period === true && /^must be (number|integer)$/.test(e.message ?? '');
+      const what = period ? 'must be seconds or a period such as "1 week"' : e.message ?? 'is invalid';
+      const problem: OptionProblem = { option, message: `${e.instancePath ? `option '${option}'` : 'options'} ${what}` };
       const position = positionOf(option);
       if (position) problem.position = position;
       problems.push(problem);
@@ -204,5 +206,5 @@ export async function validateOptions(
 }
 
 export function optionError(problem: OptionProblem): CantoError {
-  return new CantoError('ERR_OPTION_INVALID', [problem.option, problem.message], problem.position ? { position: problem.position } : {});
+  return new CantoError('ERR_OPTION_INVALID', [problem.message], problem.position ? { position: problem.position } : {});
 }

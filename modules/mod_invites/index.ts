@@ -17,6 +17,7 @@ export default defineModule<InvitesApi, InvitesOptions>({
     type: 'object',
     properties: {
       invites_page_module: { type: 'string', default: 'invites_page' },
+      invite_expiry: { type: 'number', period: true, exclusiveMinimum: 0, default: WEEK },
     },
   },
 
@@ -25,7 +26,7 @@ export default defineModule<InvitesApi, InvitesOptions>({
       host: module.host,
       store: module.openStore('invite_token', 'map'),
       // COMPAT: host then global, as any option; Prosody's prosodyctl reads only the global value.
-      defaultTtl: module.getOptionPeriod('invite_expiry', WEEK) ?? WEEK,
+      defaultTtl: module.options.invite_expiry,
       now: () => module.time(),
       announce: (invite) => module.fireEvent('invite-created', invite),
     });

@@ -85,4 +85,6 @@ declare module '../../runtime/module-api.js' {
 export interface InvitesOptions {
   /** The landing-page module whose URL `ctl mod_invites generate` prints when it is enabled. */
   invites_page_module: string;
+  /** Lifetime of new invites in seconds; the config may say `604800` or `"1 week"`. */
+  invite_expiry: number;
 }

@@ -264,6 +264,13 @@ t.test('ctl', async (t) => {
     t.match(r.stdout, /prosody\.cfg\.lua:8:\d+: error: example\.com: mod_hello: option 'hello_greeting'/);
   });
 
+  t.test('check explains a period option it cannot read, at its position', async (t) => {
+    const bad = t.testdir({ 'prosody.cfg.lua': 'data_path = "data"\ninvite_expiry = "soon"\nmodules_enabled = { "invites" }\nVirtualHost "example.com"\n' });
+    const r = await runCtl(bad, ['check']);
+    t.equal(r.code, 1);
+    t.match(r.stdout, /prosody\.cfg\.lua:2:1: error: example\.com: mod_invites: option 'invite_expiry' must be seconds or a period such as "1 week"\n/);
+  });
+
   t.test('check reports a syntax error with file:line:column and exits 1', async (t) => {
     const bad = t.testdir({ 'prosody.cfg.lua': 'http_ports = { 5280\nVirtualHost "x"\n' });
     const r = await runCtl(bad, ['check']);
