@@ -45,6 +45,11 @@ export function parsePeriod(value: unknown): number | undefined {
   return matched && part.lastIndex === text.length ? Math.round(total) : undefined;
 }
 
+/** Whether a config value is a Lua table with keys (a map), not a list or a scalar. */
+export function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Prosody's get_option_scalar: the first item of a table. */
 function scalar(value: unknown): unknown {
   return Array.isArray(value) ? value[0] : value;
@@ -175,6 +180,9 @@ function validatorFor(schema: object): Promise<Validator> {
 
 export interface OptionProblem {
   option: string;
+  /** What is wrong with it, e.g. `must be number`. */
+  detail: string;
+  /** `option 'x' must be number`. */
   message: string;
   position?: SourcePosition;
 }
@@ -196,7 +204,7 @@ export async function validateOptions(
       const option = e.instancePath.split('/')[1] ?? '';
       const period = schema.properties?.[option]?.period === true && /^must be (number|integer)$/.test(e.message ?? '');
       const what = period ? 'must be seconds or a period such as "1 week"' : e.message ?? 'is invalid';
-      const problem: OptionProblem = { option, message: `${e.instancePath ? `option '${option}'` : 'options'} ${what}` };
+      const problem: OptionProblem = { option, detail: what, message: `${e.instancePath ? `option '${option}'` : 'options'} ${what}` };
       const position = positionOf(option);
       if (position) problem.position = position;
       problems.push(problem);
@@ -206,5 +214,5 @@ export async function validateOptions(
 }
 
 export function optionError(problem: OptionProblem): CantoError {
-  return new CantoError('ERR_OPTION_INVALID', [problem.message], problem.position ? { position: problem.position } : {});
+  return new CantoError('ERR_OPTION_INVALID', [problem.option, problem.detail], problem.position ? { position: problem.position } : {});
 }

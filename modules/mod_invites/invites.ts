@@ -5,7 +5,7 @@
  * `token -> expires` under the inviter's username.
  */
 import { randomId } from '../../runtime/module-api.js';
-import { KEEP, REMOVE } from '../../runtime/storage/types.js';
+import { isStoreTable, KEEP, REMOVE } from '../../runtime/storage/types.js';
 import type { MapStore, Removal, StoreTable, StoreValue } from '../../runtime/storage/types.js';
 import type { Invite, InviteLookup, InvitesApi, ValidatedInvite } from './types.js';
 import { jidNode, nodeprep } from './username.js';
@@ -24,13 +24,9 @@ export interface InvitesContext {
 /** Tokens are base64url; anything else cannot be one, and never reaches the store. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 
-function isTable(value: StoreValue | undefined): value is StoreTable {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A stored record as an Invite, or `undefined` when it is not one (missing, or malformed). */
 function asInvite(token: string, value: StoreValue | undefined): Invite | undefined {
-  if (!isTable(value) || typeof value.expires !== 'number' || typeof value.jid !== 'string') return undefined;
+  if (!isStoreTable(value) || typeof value.expires !== 'number' || typeof value.jid !== 'string') return undefined;
   return { ...(value as unknown as Invite), token, type: value.type === 'register' ? 'register' : 'roster' };
 }
 

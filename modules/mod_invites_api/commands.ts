@@ -4,9 +4,9 @@
  */
 import { parsePeriod, UsageError } from '../../runtime/module-api.js';
 import type { CtlCommand, ModuleApi } from '../../runtime/module-api.js';
-import { KEEP } from '../../runtime/storage/types.js';
+import { isStoreTable, KEEP } from '../../runtime/storage/types.js';
 import type { StoreTable } from '../../runtime/storage/types.js';
-import { hashSecret, isTable, newKey } from './keys.js';
+import { hashSecret, newKey } from './keys.js';
 import type { InvitesApiOptions } from './options.js';
 
 type Command = CtlCommand<void, InvitesApiOptions>;
@@ -47,7 +47,7 @@ const create: Command = {
 const list: Command = {
   description: 'List API keys: ID, name, expiry and last use (UTC), tab-separated',
   async run({ module, out }) {
-    const keys = [...(await keyStore(module).getAll(null))].flatMap(([id, record]) => (isTable(record) ? [{ id, record }] : []));
+    const keys = [...(await keyStore(module).getAll(null))].flatMap(([id, record]) => (isStoreTable(record) ? [{ id, record }] : []));
     keys.sort((a, b) => Number(a.record.created_at ?? 0) - Number(b.record.created_at ?? 0) || (a.id < b.id ? -1 : 1));
     for (const { id, record } of keys) {
       // Prosody prints ID<TAB>NAME; expiry and last use follow as further columns, so `cut -f1,2` still reads Prosody's.

@@ -4,11 +4,11 @@
  */
 import { defineModule } from '../../runtime/module-api.js';
 import type { HandlerResult, HttpRequest } from '../../runtime/http/types.js';
-import { KEEP } from '../../runtime/storage/types.js';
+import { isStoreTable, KEEP } from '../../runtime/storage/types.js';
 import type { StoreTable } from '../../runtime/storage/types.js';
 import { commands, keyStore } from './commands.js';
 import { credentials, wantsJson, wantsRedirect } from './credentials.js';
-import { isTable, parseKey, secretMatches } from './keys.js';
+import { parseKey, secretMatches } from './keys.js';
 import { optionsSchema } from './options.js';
 import type { InvitesApiOptions } from './options.js';
 import { FailureThrottle } from './throttle.js';
@@ -36,7 +36,7 @@ export default defineModule<void, InvitesApiOptions>({
       if (!key) return 'malformed key';
       const shownId = ID_SHAPE.test(key.id) ? key.id : '(malformed)';
       const record = await keys.get(null, key.id);
-      if (!isTable(record)) return `unknown key ${shownId}`;
+      if (!isStoreTable(record)) return `unknown key ${shownId}`;
       if (!secretMatches(record, key.secret)) return `wrong secret for key ${shownId}`;
       if (typeof record.expires === 'number' && now > record.expires) return `expired key ${shownId}`;
       return { id: key.id, record };
@@ -53,7 +53,7 @@ export default defineModule<void, InvitesApiOptions>({
         module.log('warn', 'Refused invite request from %s: %s', request.ip, auth);
         return 403;
       }
-      const allowed = isTable(auth.record.allowed_methods) ? auth.record.allowed_methods : { GET: true, POST: true };
+      const allowed = isStoreTable(auth.record.allowed_methods) ? auth.record.allowed_methods : { GET: true, POST: true };
       // COMPAT: HEAD never creates an invite, even for a key without allowed_methods (Prosody would).
       if (request.method === 'HEAD' || allowed[request.method] !== true) {
         return { status: 405, headers: { Allow: Object.keys(allowed).filter((m) => allowed[m] === true).join(', ') } };
@@ -64,7 +64,7 @@ export default defineModule<void, InvitesApiOptions>({
       if (!(Number(auth.record.last_used) > now - LAST_USED_GRANULARITY)) {
         // Bookkeeping, not part of the answer: the 201 does not wait for it.
         keys
-          .update(null, auth.id, (current) => (isTable(current) ? { ...current, last_used: now } : KEEP))
+          .update(null, auth.id, (current) => (isStoreTable(current) ? { ...current, last_used: now } : KEEP))
           .catch((err: Error) => module.log('warn', 'Could not record use of API key %s: %s', auth.id, err.message));
       }
 

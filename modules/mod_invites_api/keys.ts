@@ -3,7 +3,7 @@
  * but stored as a hash of the secret, and checked in constant time.
  */
 import { randomId, secretDigest, secretEquals } from '../../runtime/module-api.js';
-import type { StoreTable, StoreValue } from '../../runtime/storage/types.js';
+import type { StoreTable } from '../../runtime/storage/types.js';
 
 /** A new key: a 12-character id (9 bytes) and a 36-character secret (27 bytes). */
 export function newKey(): { id: string; secret: string } {
@@ -20,10 +20,6 @@ export function parseKey(text: string): { id: string; secret: string } | undefin
   if (text.length > 512) return undefined;
   const match = /^([^/]+)\/(.+)$/s.exec(text);
   return match ? { id: match[1]!, secret: match[2]! } : undefined;
-}
-
-export function isTable(value: StoreValue | undefined): value is StoreTable {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -6,6 +6,7 @@
  * else `default_storage`, else "internal". "sql2" is read as "sql" with an error in the log.
  */
 import { CantoError } from '../errors.js';
+import { isTable } from '../options.js';
 import { InternalDriver } from './internal.js';
 import type { DriverContext, KeyvalStore, MapStore, StorageDriver, StoreType } from './types.js';
 
@@ -37,7 +38,7 @@ export class StorageManager {
   driverName(host: string, store: string): string {
     let storage = this.#ctx.option(host, 'storage');
     let name: unknown;
-    if (typeof storage === 'object' && storage !== null && !Array.isArray(storage)) {
+    if (isTable(storage)) {
       name = (storage as Record<string, unknown>)[store];
     } else {
       name = storage;

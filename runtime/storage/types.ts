@@ -75,3 +75,8 @@ export interface DriverContext {
   /** Log through the host's logger. */
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
+
+/** Whether a stored value is a table with string keys (a record), not a scalar or a list. */
+export function isStoreTable(value: StoreValue | undefined): value is StoreTable {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
