@@ -19,12 +19,7 @@ const where = (p?: SourcePosition) => (p ? `${p.file}:${p.line}:${p.column}: ` :
 export async function checkCommand(args: string[], load: () => Runtime, io: CtlIo): Promise<number> {
   if (args.length > 1 || (args.length === 1 && args[0] !== 'config')) io.usage(`unknown check '${args.join(' ')}'`, 'Usage: ctl check [config]\n');
   const problems: Problem[] = [];
-  let runtime: Runtime;
-  try {
-    runtime = load();
-  } catch (e) {
-    throw e; // load() already printed the config error and exits 1
-  }
+  const runtime = load(); // a config that cannot be read is reported by load(), exit 1
   io.out(`Checking config ${runtime.config.file}...`);
   for (const d of runtime.config.diagnostics) problems.push({ level: d.level === 'error' ? 'error' : 'warning', message: d.message, position: d.position });
 
