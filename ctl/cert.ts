@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { generateSelfSigned } from '../runtime/http/self-signed.js';
 import { toStringOption } from '../runtime/options.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { CtlIo } from './main.js';
+import type { CtlIo } from './run.js';
 
 const USAGE = 'Usage: ctl cert generate HOST [--force]\n';
 

@@ -6,7 +6,7 @@ import type { SourcePosition } from '../runtime/errors.js';
 import { errorText, isCantoError } from '../runtime/errors.js';
 import { validateOptions } from '../runtime/options.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { CtlIo } from './main.js';
+import type { CtlIo } from './run.js';
 
 interface Problem {
   level: 'error' | 'warning';

@@ -95,6 +95,7 @@ export class Host {
           options,
           enabledModules: this.enabled,
           log,
+          clock: rt.clock,
           option: (o) => this.option(o),
           globalOption: (o) => rt.option(null, o),
           hostOption: (o) => rt.hostOption(this.name, o),

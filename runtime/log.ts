@@ -4,6 +4,7 @@
  * everything at info and above goes to stderr. Secrets never reach a logger: callers log key
  * ids, and `redactUrl` strips `key=` values from any URL before it is logged.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { format } from 'node:util';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -31,6 +32,17 @@ export function setLogSinks(next: LogSink[]): void {
   sinks = next;
 }
 
+const scoped = new AsyncLocalStorage<LogSink[]>();
+
+/**
+ * Runs `fn` with its own sinks: whatever it logs, and whatever its timers, hooks and requests
+ * log later, goes there instead of the process's sinks. The test kit keeps an in-process host's
+ * lines and an in-process ctl's stderr apart this way.
+ */
+export function withLogSinks<R>(next: LogSink[], fn: () => R): R {
+  return scoped.run(next, fn);
+}
+
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -39,7 +51,7 @@ function stamp(d: Date): string {
 
 function emit(tag: string, level: Level, message: string, args: unknown[]): void {
   let line: string | undefined;
-  for (const sink of sinks) {
+  for (const sink of scoped.getStore() ?? sinks) {
     if (rank[level] < rank[sink.min]) continue;
     line ??= `${stamp(new Date())} ${tag.padEnd(24)}\t${level}\t${args.length ? format(message, ...args) : message}`;
     sink.write(line, level);

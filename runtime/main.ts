@@ -4,10 +4,10 @@
  */
 import { readConfig, resolveConfigPath } from './config/index.js';
 import { errorText } from './errors.js';
-import { HttpServer, httpSettingsFromOptions } from './http/server.js';
 import { getLogger } from './log.js';
 import { configureLogging } from './logging.js';
 import { Runtime } from './runtime.js';
+import { logDiagnostics, prepareServer } from './start.js';
 
 const STOP_GRACE_SECONDS = 30;
 
@@ -45,33 +45,24 @@ async function main(): Promise<void> {
     runtime = new Runtime(config, 'server');
     configureLogging(runtime.option(null, 'log'), runtime.configDir);
     log.info('Canto starting with config %s', config.file);
-    for (const d of config.diagnostics) {
-      const where = d.position ? `${d.position.file}:${d.position.line}:${d.position.column}: ` : '';
-      log.log(d.level === 'error' ? 'error' : 'warn', `${where}${d.message}`);
-    }
+    logDiagnostics(config, log);
   } catch (err) {
     process.stderr.write(`canto: ${errorText(err)}\n`);
     process.exit(1);
   }
 
   const httpLog = getLogger('http');
+  let http;
   try {
-    const settings = await httpSettingsFromOptions((name) => runtime.option(null, name), {
-      configDir: runtime.configDir,
-      dataPath: runtime.dataPath,
-      hosts: runtime.hostNames(),
-      log: httpLog,
-    });
-    runtime.http = new HttpServer(settings, httpLog);
-    await runtime.loadAll();
-    await runtime.http.start();
+    http = await prepareServer(runtime);
+    await http.start();
   } catch (err) {
     log.error('Failed to start: %s', errorText(err));
     await runtime.shutdown().catch(() => {});
     process.exit(1);
   }
 
-  const addresses = runtime.http.addresses();
+  const addresses = http.addresses();
   for (const [scheme, list] of Object.entries(addresses)) {
     for (const a of list) httpLog.info('%s listening on %s:%d', scheme, a.address.includes(':') ? `[${a.address}]` : a.address, a.port);
   }

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { format } from 'node:util';
-import { now } from './clock.js';
+import type { Clock } from './clock.js';
 import type { EventHandler, LogLevel, ModuleApi, ProcessType, TimerHandle } from './module-api.js';
 import type { HttpApp } from './http/types.js';
 import { staticFiles } from './http/static-files.js';
@@ -21,6 +21,8 @@ export interface ContextServices {
   options: Readonly<Record<string, unknown>>;
   enabledModules: readonly string[];
   log: Logger;
+  /** The runtime's clock: `time()` and timers. */
+  clock: Clock;
   /** Host section, then global. */
   option(name: string): unknown;
   /** Global section only. */
@@ -71,20 +73,21 @@ export class Registrations {
 export function createModuleApi(s: ContextServices, reg: Registrations): ModuleApi {
   let httpApp: HttpApp | undefined;
 
+  const time = () => Math.floor(s.clock.nowMs() / 1000);
   const addTimer = (delaySeconds: number, fn: (time: number) => number | void | Promise<number | void>): TimerHandle => {
-    let timer: NodeJS.Timeout | undefined;
+    let cancel: (() => void) | undefined;
     let stopped = false;
     const arm = (seconds: number) => {
-      if (timer) clearTimeout(timer);
+      cancel?.();
+      cancel = undefined;
       if (stopped || reg.closed) return;
-      timer = setTimeout(fire, Math.max(0, seconds * 1000));
       // A ctl command never waits for a module's timers.
-      if (s.processType === 'ctl') timer.unref();
+      cancel = s.clock.setTimer(seconds * 1000, fire, s.processType !== 'ctl');
     };
     const fire = async () => {
-      timer = undefined;
+      cancel = undefined;
       try {
-        const again = await fn(now());
+        const again = await fn(time());
         if (typeof again === 'number') arm(again);
       } catch (err) {
         s.log.error('Error in timer: %s', err instanceof Error ? err.message : String(err));
@@ -93,7 +96,8 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
     const handle: TimerHandle = {
       stop() {
         stopped = true;
-        if (timer) clearTimeout(timer);
+        cancel?.();
+        cancel = undefined;
       },
       reschedule: (seconds) => arm(seconds),
     };
@@ -162,7 +166,7 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
     httpUrl: (path = '') => s.httpUrl(httpApp, path),
     getDirectory: () => s.dir,
     serveStatic: (path) => staticFiles(resolve(s.dir, path)),
-    time: now,
+    time,
   };
   return api;
 }

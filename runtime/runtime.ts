@@ -3,6 +3,7 @@
  * (server only) and the shared tables. Both entry points (server, ctl) build one of these.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { systemClock, type Clock } from './clock.js';
 import type { ConfigValue, ParsedConfig } from './config/types.js';
 import { hostModules } from './config/index.js';
 import type { SourcePosition } from './errors.js';
@@ -25,15 +26,18 @@ export class Runtime {
   readonly dataPath: string;
   readonly finder: ModuleFinder;
   readonly storage: StorageManager;
+  /** Module time and timers: the system clock, or a test's own (canto/testing). */
+  readonly clock: Clock;
   /** Set by the server entry point once listeners are configured; null under ctl. */
   http: HttpServer | null = null;
   readonly #hosts = new Map<string, Host>();
   readonly #shared = new Map<string, object>();
   readonly #log = getLogger('general');
 
-  constructor(config: ParsedConfig, processType: ProcessType) {
+  constructor(config: ParsedConfig, processType: ProcessType, clock: Clock = systemClock) {
     this.config = config;
     this.processType = processType;
+    this.clock = clock;
     this.configDir = dirname(config.file);
     this.dataPath = this.resolvePath(toStringOption(this.option(null, 'data_path')) ?? 'data');
     this.finder = new ModuleFinder(toArrayOption(this.option(null, 'plugin_paths')) ?? [], this.configDir);

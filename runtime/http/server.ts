@@ -49,6 +49,8 @@ export class HttpServer {
   readonly #inFlight = new Set<Promise<void>>();
   #http: Listener[] = [];
   #https: Listener[] = [];
+  /** Answers connections that are not sockets (`accept`); never listens. */
+  #inProcess: Server | undefined;
   #stopping = false;
   #stopped: Promise<void> | undefined;
 
@@ -93,6 +95,17 @@ export class HttpServer {
     }
   }
 
+  /**
+   * Serves one connection that is a stream rather than a socket, through the same parser,
+   * router and responses as the listeners (the test kit's `inject`). `secure` makes it
+   * count as HTTPS; `remoteAddress` is the peer the request comes from.
+   */
+  accept(stream: Duplex & { remoteAddress?: string; encrypted?: boolean }, secure: boolean): void {
+    this.#inProcess ??= this.#configure(createHttpServer(this.#serverOptions()));
+    if (secure) stream.encrypted = true;
+    this.#inProcess.emit('connection', stream);
+  }
+
   addresses(): { http: HttpAddress[]; https: HttpAddress[] } {
     const pick = (l: Listener) => ({ address: l.address, port: l.port });
     return { http: this.#http.map(pick), https: this.#https.map(pick) };
@@ -110,6 +123,7 @@ export class HttpServer {
   async #drain(): Promise<void> {
     this.#stopping = true;
     const servers = [...this.#http, ...this.#https].map((l) => l.server as Server);
+    if (this.#inProcess) servers.push(this.#inProcess);
     let allClosed = false;
     const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => {
       allClosed = true;

@@ -1,0 +1,170 @@
+/**
+ * One ctl run, independent of the process it runs in: `ctl/main.ts` gives it the real
+ * stdout, stderr and environment; the test kit (canto/testing) gives it buffers and its clock.
+ */
+import type { Clock } from '../runtime/clock.js';
+import { readConfig, resolveConfigPath } from '../runtime/config/index.js';
+import { errorText } from '../runtime/errors.js';
+import { withLogSinks } from '../runtime/log.js';
+import { isUsageError, type CtlCommand } from '../runtime/module-api.js';
+import { Runtime } from '../runtime/runtime.js';
+import { commandUsage, parseCommandArgs } from './args.js';
+
+const USAGE = `Usage: ctl [--config PATH] <command> [arguments]
+
+Commands:
+  check [config]                 Check the config file and report every problem
+  cert generate HOST             Make a self-signed certificate for HOST in the certificates folder
+  mod_<name> <command> HOST ...  Run a module's command (e.g. mod_invites_api create example.com "My key")
+  mod_<name> --help              List a module's commands
+  help                           Show this text
+
+The config file is --config PATH, else $PROSODY_CONFIG, else ./prosody.cfg.lua, else
+./prosody.cfg.example.
+`;
+
+/** Where one ctl run reads and writes: the real process, or the test kit's in-process ctl. */
+export interface CtlProcess {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** The modules' clock (the test kit's); the system clock otherwise. */
+  clock?: Clock;
+}
+
+export interface CtlIo {
+  out(line: string): void;
+  err(line: string): void;
+  usage(message: string | undefined, text?: string): never;
+}
+
+class Exit {
+  constructor(readonly code: number) {}
+}
+
+/** One run: `argv` without `ctl`; resolves to the exit code (0 ok, 1 failed, 2 usage). */
+export function runCtl(argv: readonly string[], proc: CtlProcess): Promise<number> {
+  const err = (line: string) => proc.stderr(line + '\n');
+  // ctl prints results; the runtime's own logs are for warnings and errors only.
+  return withLogSinks([{ min: 'warn', write: (line) => err(line) }], () =>
+    new Ctl(proc).main([...argv]).then(
+      (code) => code,
+      (e: unknown) => {
+        if (e instanceof Exit) return e.code;
+        err(`Error: ${errorText(e)}`);
+        return 1;
+      },
+    ),
+  );
+}
+
+class Ctl implements CtlIo {
+  readonly #proc: CtlProcess;
+
+  constructor(proc: CtlProcess) {
+    this.#proc = proc;
+  }
+
+  out = (line: string) => this.#proc.stdout(line + '\n');
+  err = (line: string) => this.#proc.stderr(line + '\n');
+
+  usage = (message: string | undefined, text = USAGE): never => {
+    if (message) this.err(`ctl: ${message}`);
+    this.#proc.stderr(text);
+    throw new Exit(2);
+  };
+
+  loadRuntime(configFlag: string | undefined): Runtime {
+    try {
+      return new Runtime(readConfig(resolveConfigPath(configFlag, this.#proc.env, this.#proc.cwd)), 'ctl', this.#proc.clock);
+    } catch (e) {
+      this.err(`Error: ${errorText(e)}`);
+      throw new Exit(1);
+    }
+  }
+
+  async moduleCommand(configFlag: string | undefined, moduleName: string, words: string[]): Promise<number> {
+    const { out, err, usage } = this;
+    const runtime = this.loadRuntime(configFlag);
+    if (!runtime.finder.find(moduleName)) {
+      err(`Error: module '${moduleName}' not found`);
+      return 1;
+    }
+    const definition = await runtime.finder.definition(moduleName);
+    const commands = (definition.commands ?? {}) as Record<string, CtlCommand<never, never>>;
+    const names = Object.keys(commands);
+    if (!names.length) {
+      err(`Fail: mod_${moduleName} does not support any commands`);
+      return 1;
+    }
+    const list = [`Usage: ctl mod_${moduleName} <command> HOST ...`, '', 'Commands:', ...names.map((n) => `  ${n.padEnd(12)} ${commands[n]!.description}`), ''].join('\n') + '\n';
+    const [sub, ...rest] = words;
+    if (sub === '--help' || sub === '-h' || sub === 'help') {
+      this.#proc.stdout(list);
+      return 0;
+    }
+    if (sub === undefined) usage(undefined, list);
+    const command = commands[sub];
+    if (!command) usage(`unknown command '${sub}' for mod_${moduleName}`, list);
+    const text = commandUsage(moduleName, sub, command);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      this.#proc.stdout(text);
+      return 0;
+    }
+    let parsed;
+    try {
+      parsed = parseCommandArgs(command, rest);
+    } catch (e) {
+      if (isUsageError(e)) usage(e.message, text);
+      throw e;
+    }
+    const host = runtime.host(parsed.host.toLowerCase());
+    if (!host) {
+      err('Error: please supply a valid host');
+      return 1;
+    }
+    try {
+      const api = await host.load(moduleName);
+      const loaded = host.loaded.get(moduleName)!;
+      const code = await command.run({ module: loaded.api as never, api: api as never, args: parsed.args, flags: parsed.flags, out, err });
+      return code ?? 0;
+    } catch (e) {
+      if (isUsageError(e)) usage(e.message, text);
+      err(`Error: ${errorText(e)}`);
+      return 1;
+    } finally {
+      await runtime.shutdown();
+    }
+  }
+
+  async main(argv: string[]): Promise<number> {
+    const { usage } = this;
+    let config: string | undefined;
+    while (argv[0]?.startsWith('-')) {
+      const flag = argv.shift()!;
+      if (flag === '--config' && argv.length) config = argv.shift();
+      else if (flag.startsWith('--config=')) config = flag.slice(9);
+      else if (flag === '--help' || flag === '-h') {
+        this.#proc.stdout(USAGE);
+        return 0;
+      } else usage(`unknown option '${flag}'`);
+    }
+    const [command, ...rest] = argv;
+    if (command === undefined) usage('missing command');
+    if (command === 'help') {
+      this.#proc.stdout(USAGE);
+      return 0;
+    }
+    if (command === 'check') {
+      const { checkCommand } = await import('./check.js');
+      return checkCommand(rest, () => this.loadRuntime(config), this);
+    }
+    if (command === 'cert') {
+      const { certCommand } = await import('./cert.js');
+      return certCommand(rest, () => this.loadRuntime(config), this);
+    }
+    if (command.startsWith('mod_') && command.length > 4) return this.moduleCommand(config, command.slice(4), rest);
+    return usage(`unknown command '${command}'`);
+  }
+}
