@@ -129,6 +129,17 @@ export { parsePeriod } from './options.js';
  */
 export { randomId, secretDigest, secretEquals } from './secrets.js';
 
+/**
+ * HTTP for handlers: throw `HttpError` to refuse a request (JSON clients get util.error's
+ * `{"type", "condition", "text"}`, browsers the error page), answer JSON with `jsonReply`,
+ * and declare routes with a JSON body schema and an authentication step as `RouteSpec`s.
+ * @example throw new HttpError(404, 'item-not-found', 'No such invite');
+ */
+export { HttpError, isHttpError } from './http/http-error.js';
+export type { ErrorBody, ErrorType, HttpErrorOptions } from './http/http-error.js';
+export { jsonReply } from './http/json-reply.js';
+export type { BodySpec, HandlerResult, HttpReply, HttpRequest, RouteRequest, RouteSpec } from './http/types.js';
+
 /** Types a module definition; returns it unchanged. */
 export function defineModule<Api = void, Options = Record<string, unknown>>(
   definition: ModuleDefinition<Api, Options>,

@@ -75,17 +75,8 @@ export default defineModule<void, InvitesApiOptions>({
       return { status, headers: { Location: location, 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
     }
 
-    async function safely(request: HttpRequest): Promise<HandlerResult> {
-      try {
-        return await handle(request);
-      } catch (err) {
-        module.log('error', 'Invite request failed: %s', (err as Error).message);
-        return 500;
-      }
-    }
-
     // COMPAT: POST is routed too; Prosody's keys allow POST but it has no POST route (404).
-    module.provides('http', { route: { GET: safely, POST: safely } });
+    module.provides('http', { route: { GET: handle, POST: handle } });
   },
 
   commands,

@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { ERROR_PAGE_TYPE, errorPage, reasonPhrase } from './error-page.js';
+import { HttpError } from './http-error.js';
 import type { HandlerResult } from './types.js';
 
 export interface Outgoing {
@@ -21,10 +22,28 @@ export function statusReply(status: number, message?: string, headers: Outgoing[
   return { status, headers: [['Content-Type', ERROR_PAGE_TYPE], ...headers], body: errorPage(status, message) };
 }
 
-/** What a handler (or a static route value) returned, as mod_http's handle_result reads it. */
-export function fromResult(result: HandlerResult): Outgoing {
-  if (result === undefined) return statusReply(404);
-  if (typeof result === 'number') return checkStatus(statusReply(result));
+export const JSON_TYPE = 'application/json';
+
+/** An HttpError as util.error JSON for JSON clients, else as the error page with its text. */
+export function errorReply(err: HttpError, json: boolean): Outgoing {
+  const headers = Object.entries(err.headers);
+  if (!json) return statusReply(err.status, err.text, headers);
+  return { status: err.status, headers: [['Content-Type', JSON_TYPE], ...headers], body: JSON.stringify(err.toJSON()) };
+}
+
+/** A bare error status, as JSON or as the page (`message` is its text). */
+export function problemReply(status: number, json: boolean, message?: string, headers: Outgoing['headers'] = []): Outgoing {
+  if (!json) return statusReply(status, message, headers);
+  return errorReply(new HttpError(status, undefined, message, { headers: Object.fromEntries(headers.map(([k, v]) => [k, String(v)])) }), true);
+}
+
+/**
+ * What a handler (or a static route value) returned, as mod_http's handle_result reads it.
+ * `json`: a bare error status goes to this client as util.error JSON rather than the page.
+ */
+export function fromResult(result: HandlerResult, json = false): Outgoing {
+  if (result === undefined) return problemReply(404, json);
+  if (typeof result === 'number') return checkStatus(result >= 400 && result <= 599 ? problemReply(result, json) : statusReply(result));
   if (typeof result === 'string') return { status: 200, headers: [], body: result };
   if (typeof result === 'object' && result !== null) {
     const status = result.status ?? 200;
@@ -37,6 +56,10 @@ export function fromResult(result: HandlerResult): Outgoing {
       return checkStatus({ status, headers, body: result.body });
     }
     if (status < 400) return checkStatus({ status, headers, body: '' });
+    if (json && status <= 599 && !headers.some(([k]) => k.toLowerCase() === 'content-type')) {
+      const err = errorReply(new HttpError(status), true);
+      return checkStatus({ status, headers: [...err.headers, ...headers], body: err.body });
+    }
     const typed = headers.some(([k]) => k.toLowerCase() === 'content-type');
     return checkStatus({ status, headers: typed ? headers : [['Content-Type', ERROR_PAGE_TYPE], ...headers], body: errorPage(status) });
   }

@@ -6,7 +6,7 @@
 import { CantoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { allowMethodsLine, type ResolvedCors } from './cors.js';
-import type { RouteValue } from './types.js';
+import type { RouteSpec, RouteValue } from './types.js';
 
 export interface MountSpec {
   /** The http_host (lower-cased) the app answers for. */
@@ -26,25 +26,55 @@ export interface Mount {
   readonly spec: MountSpec;
   /** The Access-Control-Allow-Methods value for this app. */
   readonly allowMethods: string;
+  /** Some route says it speaks JSON: the app's errors go as JSON to clients that do not ask for HTML. */
+  readonly json: boolean;
+}
+
+/** A declared route (an object with a `handler`), as opposed to a handler or a static reply. */
+export function isRouteSpec(value: RouteValue): value is RouteSpec {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<RouteSpec>).handler === 'function';
 }
 
 interface Route {
   readonly method: string;
-  /** exact: the path; wildcard: the prefix, ending in '/'; redirect: the path that gets a 301 to path + '/'. */
+  /** exact: the path; wildcard: the prefix, ending in '/'; redirect: the path that gets a 301 to path + '/'; pattern: the key's path. */
   readonly path: string;
-  readonly kind: 'exact' | 'wildcard' | 'redirect';
+  readonly kind: 'exact' | 'wildcard' | 'redirect' | 'pattern';
+  /** For `pattern` routes: the compiled path and its parameter names, in order. */
+  readonly pattern?: { regex: RegExp; names: string[] };
   readonly value: RouteValue;
   readonly mount: Mount;
 }
 
 export type Match =
-  | { kind: 'route'; mount: Mount; value: RouteValue; rest: string }
+  | { kind: 'route'; mount: Mount; value: RouteValue; rest: string; params: Record<string, string> }
   | { kind: 'redirect'; mount: Mount; location: string }
   | { kind: 'preflight'; mount: Mount }
   | { kind: 'method-not-allowed'; mount: Mount; allow: string[] }
-  | { kind: 'not-found' };
+  /** `mount`: the app whose base path holds the path, if any (its error format applies). */
+  | { kind: 'not-found'; mount?: Mount };
 
 const KEY = /^([A-Za-z]+)(?:[ \t]+(\/\S*))?$/;
+/** `{name}` in a route path: one whole, non-empty path segment. */
+const PARAM = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** A path with `{name}` segments as a regex, or undefined for a plain path; throws for a malformed one. */
+function compilePattern(path: string, key: string): { regex: RegExp; names: string[] } | undefined {
+  if (!path.includes('{') && !path.includes('}')) return undefined;
+  const names: string[] = [];
+  const segments = path.split('/').map((segment) => {
+    const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment);
+    if (m) {
+      if (names.includes(m[1]!)) throw new CantoError('ERR_HTTP_ROUTE_INVALID', [key]);
+      names.push(m[1]!);
+      return '([^/]+)';
+    }
+    // A parameter is a whole segment; a brace anywhere else is a mistake in the key.
+    if (/[{}]/.test(segment)) throw new CantoError('ERR_HTTP_ROUTE_INVALID', [key]);
+    return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  });
+  return { regex: new RegExp(`^${segments.join('/')}$`), names };
+}
 
 export class Router {
   readonly #hosts = new Map<string, Route[]>();
@@ -59,7 +89,8 @@ export class Router {
       if (!m || !valid) throw new CantoError('ERR_HTTP_ROUTE_INVALID', [key]);
       return { key, method: m[1]!.toUpperCase(), sub: m[2] ?? '', value };
     });
-    const mount: Mount = { spec, allowMethods: allowMethodsLine(spec.cors, parsed.map((p) => p.method)) };
+    const json = parsed.some((p) => isRouteSpec(p.value) && p.value.json === true);
+    const mount: Mount = { spec, allowMethods: allowMethodsLine(spec.cors, parsed.map((p) => p.method)), json };
     const table = this.#hosts.get(host) ?? [];
     const added: Route[] = [];
     const add = (route: Route, key: string) => {
@@ -70,7 +101,11 @@ export class Router {
     };
     for (const { key, method, sub, value } of parsed) {
       const full = base + sub || '/';
-      if (full.endsWith('/*')) {
+      const pattern = compilePattern(full, key);
+      if (pattern) {
+        if (full.endsWith('/*')) throw new CantoError('ERR_HTTP_ROUTE_INVALID', [key]);
+        add({ method, path: full, kind: 'pattern', pattern, value, mount }, key);
+      } else if (full.endsWith('/*')) {
         const prefix = full.slice(0, -1);
         add({ method, path: prefix, kind: 'wildcard', value, mount }, key);
         if (prefix.length > 1) add({ method, path: prefix.slice(0, -1), kind: 'redirect', value, mount }, key);
@@ -96,11 +131,12 @@ export class Router {
   }
 
   match(host: string, method: string, path: string, rawQuery: string | null): Match {
-    const routes = (this.#hosts.get(host) ?? []).filter(
-      (r) => (r.kind === 'wildcard' ? path.startsWith(r.path) : r.path === path),
+    const routes = (this.#hosts.get(host) ?? []).filter((r) =>
+      r.kind === 'wildcard' ? path.startsWith(r.path) : r.kind === 'pattern' ? r.pattern!.regex.test(path) : r.path === path,
     );
-    // Exact beats a redirect, which beats wildcards; among wildcards the deepest prefix wins.
-    const rank = (r: Route) => (r.kind === 'exact' ? 1e9 : r.kind === 'redirect' ? 1e9 - 1 : r.path.length);
+    // Exact beats a redirect, which beats patterns (the most literal first), then wildcards, the deepest prefix first.
+    const literal = (r: Route) => r.path.replace(PARAM, '').length;
+    const rank = (r: Route) => (r.kind === 'exact' ? 1e9 : r.kind === 'redirect' ? 1e9 - 1 : r.kind === 'pattern' ? 1e8 + literal(r) : r.path.length);
     routes.sort((a, b) => rank(b) - rank(a));
     const find = (m: string) => routes.find((r) => r.method === m);
     // As Prosody, HEAD that nothing answers is retried as GET.
@@ -108,9 +144,22 @@ export class Router {
     if (hit?.kind === 'redirect') {
       return { kind: 'redirect', mount: hit.mount, location: encodeURI(path + '/') + (rawQuery === null ? '' : '?' + rawQuery) };
     }
-    if (hit) return { kind: 'route', mount: hit.mount, value: hit.value, rest: hit.kind === 'wildcard' ? path.slice(hit.path.length) : '' };
+    if (hit) {
+      const params: Record<string, string> = {};
+      if (hit.pattern) {
+        const values = hit.pattern.regex.exec(path)!.slice(1);
+        hit.pattern.names.forEach((name, i) => (params[name] = values[i]!));
+      }
+      return { kind: 'route', mount: hit.mount, value: hit.value, rest: hit.kind === 'wildcard' ? path.slice(hit.path.length) : '', params };
+    }
     const best = routes[0];
-    if (!best) return { kind: 'not-found' };
+    if (!best) {
+      const within = (this.#hosts.get(host) ?? [])
+        .map((r) => r.mount)
+        .filter((m) => m.spec.basePath.length > 1 && (path === m.spec.basePath || path.startsWith(m.spec.basePath + '/')))
+        .sort((a, b) => b.spec.basePath.length - a.spec.basePath.length)[0];
+      return within ? { kind: 'not-found', mount: within } : { kind: 'not-found' };
+    }
     if (method === 'OPTIONS' && best.mount.spec.cors.enabled) return { kind: 'preflight', mount: best.mount };
     // COMPAT: Prosody answers 404 when only the method is wrong; 405 with Allow says what would work.
     const allow = new Set<string>();

@@ -13,12 +13,15 @@ import { redactUrl, type Logger } from '../log.js';
 import { declaredTooLarge, readBody, TOO_LARGE } from './body.js';
 import { corsHeaders } from './cors.js';
 import { ERROR_PAGE_TYPE, errorPage, reasonPhrase } from './error-page.js';
+import { isHttpError } from './http-error.js';
+import { compileBody, type CompiledBody } from './json-body.js';
 import { listenAll, type Listener } from './listen.js';
+import { prefersJson } from './negotiate.js';
 import { hostFromHeader, normalizeRequestPath } from './paths.js';
 import { forwardedInfo, plainAddress, TrustedProxies } from './proxy.js';
-import { fromResult, statusReply, writeResponse, type Outgoing } from './respond.js';
-import { Router, type MountSpec } from './router.js';
-import type { HandlerResult, HttpRequest } from './types.js';
+import { errorReply, fromResult, problemReply, writeResponse, type Outgoing } from './respond.js';
+import { isRouteSpec, Router, type MountSpec } from './router.js';
+import type { HandlerResult, HttpRequest, RouteRequest, RouteSpec } from './types.js';
 import type { HttpSettings } from './settings.js';
 
 export type { HttpSettings } from './settings.js';
@@ -47,6 +50,8 @@ export class HttpServer {
   readonly #proxies: TrustedProxies;
   readonly #sni = new Map<string, SecureContext>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Each declared route's body, compiled when it is mounted. */
+  readonly #bodies = new WeakMap<RouteSpec, CompiledBody>();
   #http: Listener[] = [];
   #https: Listener[] = [];
   /** Answers connections that are not sockets (`accept`); never listens. */
@@ -63,7 +68,13 @@ export class HttpServer {
 
   /** Adds an app's routes; returns the function that removes them. Throws ERR_HTTP_ROUTE_INVALID for a bad key. */
   mount(spec: MountSpec): () => void {
-    return this.#router.mount(spec);
+    const compiled: [RouteSpec, CompiledBody][] = [];
+    for (const value of Object.values(spec.routes)) {
+      if (isRouteSpec(value) && value.body) compiled.push([value, compileBody(value.body)]);
+    }
+    const unmount = this.#router.mount(spec);
+    for (const [route, body] of compiled) this.#bodies.set(route, body);
+    return unmount;
   }
 
   /** Binds every listener, or none (then rejects with ERR_HTTP_LISTEN naming address and port). */
@@ -222,29 +233,45 @@ export class HttpServer {
       });
     };
 
+    let json = prefersJson(req.headers.accept, false);
+    const fail = (status: number, message?: string, headers: Outgoing['headers'] = []) => problemReply(status, json, message, headers);
     const target = splitTarget(url);
     const path = target && normalizeRequestPath(target.rawPath);
-    if (!target || !path) return send(statusReply(400, 'Invalid path'));
+    if (!target || !path) return send(fail(400, 'Invalid path'));
     const host = hostFromHeader(target.authority ?? req.headers.host);
-    if (!host) return send(statusReply(400, "Missing or invalid 'Host' header"));
+    if (!host) return send(fail(400, "Missing or invalid 'Host' header"));
     let routeHost = host;
     if (!this.#router.hasHost(host)) {
       const fallback = this.#settings.defaultHost;
-      if (fallback === undefined || !this.#router.hasHost(fallback)) return send(statusReply(404, `Unknown host: ${host}`));
+      if (fallback === undefined || !this.#router.hasHost(fallback)) return send(fail(404, `Unknown host: ${host}`));
       routeHost = fallback;
     }
 
     const match = this.#router.match(routeHost, method, path, target.rawQuery);
-    if (match.kind === 'not-found') return send(statusReply(404));
+    if (match.kind === 'not-found') {
+      json = prefersJson(req.headers.accept, match.mount?.json === true);
+      return send(fail(404));
+    }
     cors = corsHeaders(match.mount.spec.cors, match.mount.allowMethods, req.headers.origin);
     log = match.mount.spec.log;
+    // A matched route speaks JSON if it says so; the app's other answers follow the app.
+    json = prefersJson(req.headers.accept, match.kind === 'route' ? isRouteSpec(match.value) && match.value.json === true : match.mount.json);
     if (match.kind === 'redirect') return send({ status: 301, headers: [['Location', match.location]], body: '' });
     if (match.kind === 'preflight') return send({ status: 200, headers: [], body: '' });
-    if (match.kind === 'method-not-allowed') return send(statusReply(405, undefined, [['Allow', match.allow.join(', ')]]));
+    if (match.kind === 'method-not-allowed') return send(fail(405, undefined, [['Allow', match.allow.join(', ')]]));
 
-    if (declaredTooLarge(req, limit)) return send(statusReply(413), true);
-    const body = await readBody(req, limit);
-    if (body === TOO_LARGE) return send(statusReply(413), true);
+    const value = match.value;
+    const declared = isRouteSpec(value) ? value : undefined;
+    // A declared route without a body reads none: whatever was sent is left unread, and the connection closed after.
+    const announced = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined;
+    const skipBody = declared !== undefined && declared.body === undefined && announced;
+    let body: Buffer = Buffer.alloc(0);
+    if (!declared) {
+      if (declaredTooLarge(req, limit)) return send(fail(413), true);
+      const read = await readBody(req, limit);
+      if (read === TOO_LARGE) return send(fail(413), true);
+      body = read;
+    }
 
     const peer = plainAddress(req.socket.remoteAddress);
     const { ip, secure } = forwardedInfo(this.#proxies, peer, tls, req.headers['x-forwarded-for'], req.headers['x-forwarded-proto']);
@@ -259,28 +286,54 @@ export class HttpServer {
       secure,
       body,
       rest: match.rest,
+      params: match.params,
     };
     let out: Outgoing;
+    let close = skipBody;
     try {
-      const value = match.value;
-      const result: HandlerResult = typeof value === 'function' ? await value(request) : value;
-      out = fromResult(result);
+      let result: HandlerResult;
+      if (declared) {
+        const auth: unknown = declared.authenticate ? await declared.authenticate(request) : undefined;
+        let parsed: unknown;
+        let read: Buffer | typeof TOO_LARGE = body;
+        const compiled = this.#bodies.get(declared);
+        if (compiled) {
+          compiled.checkType(req.headers['content-type'], announced);
+          const routeLimit = compiled.limit(limit);
+          if (declaredTooLarge(req, routeLimit)) return send(fail(413), true);
+          read = await readBody(req, routeLimit);
+          if (read === TOO_LARGE) return send(fail(413), true);
+          parsed = compiled.parse(read);
+        }
+        const routeRequest: RouteRequest = { ...request, body: read, json: parsed, auth };
+        result = await declared.handler(routeRequest);
+      } else {
+        result = typeof value === 'function' ? await value(request) : (value as Exclude<typeof value, RouteSpec>);
+      }
+      out = fromResult(result, json);
     } catch (err) {
-      out = this.#failed(log, method, url, err);
+      if (isHttpError(err)) {
+        log.debug('%s %s refused: %d %s', method, redactUrl(url), err.status, err.condition);
+        out = errorReply(err, json);
+        // A refused body that was not read (415, or refused before it) is not worth draining.
+        if (announced && declared?.body && !req.readableEnded) close = true;
+      } else {
+        out = this.#failed(log, method, url, err, json);
+      }
     }
     if (res.destroyed) return; // the client left while the handler ran
     try {
-      send(out);
+      send(out, close);
     } catch (err) {
       // An invalid header name or value from the handler: nothing was sent yet.
-      send(this.#failed(log, method, url, err));
+      send(this.#failed(log, method, url, err, json));
     }
   }
 
-  #failed(log: Logger, method: string, url: string, err: unknown): Outgoing {
+  #failed(log: Logger, method: string, url: string, err: unknown, json: boolean): Outgoing {
     log.error('Error processing %s %s: %s', method, redactUrl(url), errorText(err));
     if (err instanceof Error && err.stack) log.debug('%s', err.stack);
-    return statusReply(500);
+    return problemReply(500, json);
   }
 }
 

@@ -25,6 +25,47 @@ export interface HttpRequest {
   readonly body: Buffer;
   /** For wildcard routes (`"GET /static/*"`): the path after the prefix, without leading slash. */
   readonly rest: string;
+  /** Named path segments of the route (`"GET /invites/{id}"` gives `params.id`), URL-decoded. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** A request to a declared route (RouteSpec): the checked JSON body and who authenticated. */
+export interface RouteRequest<Body = unknown, Auth = unknown> extends HttpRequest {
+  /** The parsed body, valid against the route's schema; `undefined` when an optional body was empty. */
+  readonly json: Body | undefined;
+  /** What the route's `authenticate` returned. */
+  readonly auth: Auth;
+}
+
+/** A JSON request body as a route declares it. */
+export interface BodySpec {
+  /** JSON Schema (ajv; OpenAPI's `nullable` is understood). Unknown fields are refused where it says `additionalProperties: false`. */
+  schema: Record<string, unknown>;
+  /** Bytes; the smaller of this and `http_max_content_size` applies. Default `http_max_content_size`. */
+  maxSize?: number;
+  /** An empty body is a 400 when true; else the handler sees `json: undefined`. */
+  required?: boolean;
+}
+
+/**
+ * A route declared with what it needs before the handler runs, in this order: authentication,
+ * then the body (read only for routes that declare one, checked for Content-Type, size,
+ * JSON syntax and schema). Any of them throws an HttpError to refuse the request.
+ *
+ * ```ts
+ * 'POST /invites/account': {
+ *   authenticate: requireAdmin,
+ *   body: { schema: { type: 'object', properties: { ttl: { type: 'number' } }, additionalProperties: false } },
+ *   async handler(request) { return jsonReply(200, await create(request.json ?? {})); },
+ * }
+ * ```
+ */
+export interface RouteSpec<Body = unknown, Auth = unknown> {
+  authenticate?(request: HttpRequest): Auth | Promise<Auth>;
+  body?: BodySpec;
+  /** Errors (and the router's own 404/405) go to this route's clients as JSON unless they ask for HTML. */
+  json?: boolean;
+  handler(request: RouteRequest<Body, Auth>): HandlerResult | Promise<HandlerResult>;
 }
 
 /** A full reply. Header names are written as given; order is kept. */
@@ -45,8 +86,8 @@ export type HandlerResult = number | string | HttpReply | undefined | void;
 
 export type RouteHandler = (request: HttpRequest) => HandlerResult | Promise<HandlerResult>;
 
-/** A route value: a handler, or a static reply served as is. */
-export type RouteValue = RouteHandler | HttpReply | string | number;
+/** A route value: a handler, a declared route, or a static reply served as is. */
+export type RouteValue = RouteHandler | RouteSpec | HttpReply | string | number;
 
 /** Per-app CORS settings; `http_cors_override` and the global `access_control_*` options fill these. */
 export interface CorsOptions {
@@ -60,7 +101,7 @@ export interface CorsOptions {
 
 /** What a module passes to `provides('http', ...)`. */
 export interface HttpApp {
-  /** Route key -> handler. */
+  /** Route key (`"GET /invites/{id}"`: `{name}` matches one path segment) -> handler. */
   route: Record<string, RouteValue>;
   /** Base path when `http_paths` does not name one; default `/<module name>` (Prosody strips `http_`). */
   default_path?: string;

@@ -6,6 +6,7 @@ function req(query: string | null, headers: Record<string, string> = {}): HttpRe
   return {
     method: 'GET', path: '/invites_api', rawQuery: query, query: new URLSearchParams(query ?? ''), headers,
     host: 'example.com', ip: '127.0.0.1', secure: false, body: Buffer.alloc(0), rest: '',
+    params: {},
   };
 }
 
