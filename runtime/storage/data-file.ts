@@ -2,20 +2,31 @@
  * One Prosody data file (`<host>/<store>.dat` or `<host>/<store>/<user>.dat`) with a cache that
  * is never stale, and group commit.
  *
- * - The cache holds each top-level entry's value AND its serialized text, so rewriting a
- *   10,000-entry file is a string concatenation plus one write+fsync.
- * - Reads stat the file first and reload when its version (inode, size, mtime) changed, so a
- *   write by ctl or by the real Prosody is seen at once.
- * - Writes queue up while one is in flight; the next commit applies them all, under the
- *   inter-process lock, after reloading if another process changed the file, in one atomic
- *   replace. Each caller's promise settles once the write holding its change is durable.
+ * - The cache holds each top-level entry's value AND its serialized bytes, and the whole file
+ *   image in one buffer, so adding an invite to a 10,000-entry file copies only the new entry.
+ * - Staleness: reads compare the file's version (inode, size, mtime) with the cache's at most
+ *   once per event-loop turn, and reload when it changed. Still never stale: every request a
+ *   turn handles was received before the turn's poll returned, so the stat that turn made came
+ *   after the request arrived, and any write another process (ctl, the real Prosody) finished
+ *   before the request was sent is seen. Commits check again under the lock.
+ * - Group commit: changes queue up while a commit runs; the next commit takes every queued
+ *   change, under the inter-process lock (taken once per batch), after reloading if another
+ *   process changed the file, in one atomic replace. Callers hear back once it is durable, and
+ *   the next commit starts only then, after giving the callers just answered a moment to come
+ *   back (see #gather), so batches grow to the number of clients instead of alternating halves.
+ * - A commit re-validates before its rename (the lock is still ours, the file is the version it
+ *   read) and renames a scratch file that breaking its lock deletes, so a holder stopped for
+ *   longer than the stale timeout can never replace a newer file.
  */
 import { dirname } from 'node:path';
 import { CantoError, isCantoError } from '../errors.js';
-import { currentVersion, ensureDir, errnoCode, readVersioned, removeDurable, replaceFile } from './durable-fs.js';
+import { rename, unlink } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { recordCommit } from './commit-stats.js';
+import { currentVersion, ensureDir, errnoCode, readVersioned, removeDurable, statVersion, syncDir, writeScratch } from './durable-fs.js';
 import type { FileVersion } from './durable-fs.js';
-import { acquireLock } from './file-lock.js';
-import type { LockOptions } from './file-lock.js';
+import { acquireLock, removeOrphans, scratchFor } from './file-lock.js';
+import type { HeldLock, LockOptions } from './file-lock.js';
 import { entryText, FILE_HEAD as HEAD, FILE_TAIL as TAIL, parseFields } from './lua-data.js';
 import type { StoreTable, StoreValue } from './types.js';
 
@@ -190,6 +201,14 @@ export interface DataFileOptions {
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
 
+/** A commit waits at most this long for the callers it just answered to come back. */
+const MAX_GATHER_MS = 5;
+/** How often a commit that lost its lock to a stale-lock breaker starts over before failing. */
+const MAX_ATTEMPTS = 3;
+
+/** The commit lost its lock (broken as stale) or the file changed under it: start over. */
+class Overtaken extends Error {}
+
 export class DataFile {
   readonly path: string;
   readonly #options: DataFileOptions;
@@ -197,14 +216,19 @@ export class DataFile {
   /** Version of the file the cache reflects; undefined = never loaded. */
   #version: FileVersion | undefined = undefined;
   #loading: Promise<void> | null = null;
+  /** The version was compared with the disk in this event-loop turn (see the file comment). */
+  #checkedThisTurn = false;
   #queue: PendingOp[] = [];
   #flushing: Promise<void> | null = null;
+  /** Set while the next commit waits for the last batch's callers: wakes it when they are back. */
+  #gathering: { count: number; wake: () => void } | null = null;
+  #lastBatch = 0;
+  #lastCommitMs = 0;
+  #lastSettled = 0;
   /** The folder is known to exist (Prosody's mkdir cache); reset when a write finds it gone. */
   #dirReady = false;
   /** The current file's bytes, when known (see FileImage); null after a reload. */
   #image: FileImage | null = null;
-  /** Commits whose file is in place but whose folder fsync has not finished yet. */
-  readonly #syncing = new Set<Promise<void>>();
 
   constructor(path: string, options: DataFileOptions) {
     this.path = path;
@@ -213,40 +237,48 @@ export class DataFile {
 
   /** The current entries (fresh from disk if it changed). Read synchronously; do not keep. */
   async entries(): Promise<ReadonlyMap<string, Entry>> {
-    await this.#fresh();
+    if (this.#checkedThisTurn && this.#version !== undefined && !this.#loading) return this.#entries;
+    await this.#fresh(() => {
+      try {
+        return currentVersion(this.path);
+      } finally {
+        this.#checkedThisTurn = true;
+        setImmediate(() => (this.#checkedThisTurn = false));
+      }
+    });
     return this.#entries;
   }
 
   /**
    * Queue a change. `run` is called during the commit, under the lock, with the other queued
-   * changes; what it returns (or throws) settles this promise once the write is durable.
+   * changes; what it returns (or throws) settles this promise once the write is durable. `run`
+   * may be called again if the commit has to start over (another process overtook it), so it
+   * should depend only on what `changes` shows.
    */
   change<R>(run: (changes: Changes) => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (this.#gathering && this.#queue.length >= this.#gathering.count) this.#gathering.wake();
       this.#flushing ??= this.#flushLoop();
     });
   }
 
   /** Resolves when every queued change is committed (or failed). */
   async idle(): Promise<void> {
-    while (this.#flushing || this.#syncing.size) {
-      if (this.#flushing) await this.#flushing;
-      await Promise.allSettled([...this.#syncing]);
-    }
+    while (this.#flushing) await this.#flushing;
   }
 
-  async #fresh(): Promise<void> {
+  async #fresh(version: () => FileVersion | Promise<FileVersion>): Promise<void> {
     for (;;) {
       if (this.#loading) await this.#loading;
-      let version: FileVersion;
+      let now: FileVersion;
       try {
-        version = currentVersion(this.path);
+        now = await version();
       } catch (err) {
         throw new CantoError('ERR_STORAGE_PARSE', [this.path, (err as Error).message], { cause: err });
       }
       if (this.#loading) continue; // someone started a reload meanwhile; use theirs
-      if (version === this.#version) return;
+      if (now === this.#version) return;
       this.#loading = this.#load().finally(() => {
         this.#loading = null;
       });
@@ -275,8 +307,8 @@ export class DataFile {
     await null; // let changes queued in the same tick join the first commit
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0);
-        await this.#commit(batch);
+        await this.#gather();
+        await this.#commit(this.#queue.splice(0));
       }
     } finally {
       // Cleared in the same microtask as the empty-queue check, so a change queued right
@@ -285,96 +317,158 @@ export class DataFile {
     }
   }
 
+  /**
+   * Before a commit that follows another: the callers just answered are usually clients that
+   * send their next request at once. Starting the commit with whoever is back first would
+   * split them into two halves that take turns; so wait until as many changes are queued as
+   * the last batch held, or a quarter of the last commit's time (at most MAX_GATHER_MS) has
+   * passed since it was answered. A change after a quiet spell commits at once.
+   */
+  async #gather(): Promise<void> {
+    const window = Math.min(this.#lastCommitMs / 4, MAX_GATHER_MS);
+    const left = this.#lastSettled + window - performance.now();
+    if (this.#queue.length >= this.#lastBatch || left <= 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(wake, left);
+      function wake(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#gathering = { count: this.#lastBatch, wake };
+    });
+    this.#gathering = null;
+  }
+
   async #commit(batch: PendingOp[]): Promise<void> {
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const started = performance.now();
+    let outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     let failure: unknown = null;
-    let release: (() => Promise<void>) | undefined;
-    let synced: Promise<void> | undefined;
+    let synced: Promise<void> | null = null;
     try {
-      if (!this.#dirReady) await ensureDir(dirname(this.path));
-      this.#dirReady = true;
-      release = await this.#lock().catch(async (err: unknown) => {
-        if (errnoCode(err) !== 'ENOENT') throw err;
-        await this.#remakeDir(); // removed since we last wrote here
-        return this.#lock();
-      });
-      await this.#fresh(); // another process may have written since our last look
-      const changes = new Changes(this.#entries);
-      for (const op of batch) {
+      if (!this.#dirReady) {
+        await ensureDir(dirname(this.path));
+        await removeOrphans(this.path);
+        this.#dirReady = true;
+      }
+      for (let attempt = 1; ; attempt++) {
         try {
-          outcomes.push({ ok: true, value: op.run(changes) });
-        } catch (error) {
-          outcomes.push({ ok: false, error });
+          ({ outcomes, synced } = await this.#attempt(batch));
+          break;
+        } catch (err) {
+          if (!(err instanceof Overtaken) || attempt >= MAX_ATTEMPTS) throw err;
+          this.#options.log('warn', `${this.path}: ${err.message}; committing again`);
         }
-      }
-      if (changes.changed) {
-        const added = this.#image && changes.additions();
-        const image = added ? this.#image!.plus(added) : null;
-        const items = image ? null : changes.items();
-        this.#image = null; // until this write has succeeded
-        if (items?.length === 0) {
-          this.#version = await this.#remove();
-        } else {
-          const next = image ?? FileImage.from(items!);
-          const replaced = await this.#write(next.chunks());
-          this.#version = replaced.version;
-          this.#image = next;
-          synced = replaced.synced;
-        }
-        changes.applyTo(this.#entries);
       }
     } catch (err) {
-      failure = storageError(this.path, err);
+      failure = storageError(this.path, err instanceof Overtaken ? new CantoError('ERR_STORAGE_LOCKED', [this.path + '.lock']) : err);
       this.#options.log('error', (failure as Error).message);
-    } finally {
-      if (release) await release().catch((err: unknown) => this.#options.log('warn', `releasing lock: ${(err as Error).message}`));
     }
-    // The file is in place and the lock is free, so the next batch may start now; this batch's
-    // callers hear back once the folder fsync has made the replace durable. The two overlap.
-    const settle = (syncFailure: unknown) =>
-      batch.forEach((op, i) => {
-        const o = outcomes[i];
-        if (o && !o.ok) op.reject(o.error);
-        else if (failure !== null) op.reject(failure);
-        else if (syncFailure !== null) op.reject(syncFailure);
-        else op.resolve(o?.value);
-      });
-    if (!synced) return settle(null);
-    const done: Promise<void> = synced.then(
-      () => settle(null),
-      (err: unknown) => {
-        const error = storageError(this.path, err);
-        this.#options.log('error', error.message);
-        settle(error);
-      },
-    );
-    this.#syncing.add(done);
-    void done.finally(() => this.#syncing.delete(done));
+    if (synced) {
+      try {
+        await synced;
+      } catch (err) {
+        failure = storageError(this.path, err);
+        this.#options.log('error', (failure as Error).message);
+      }
+    }
+    batch.forEach((op, i) => {
+      const o = outcomes[i];
+      if (o && !o.ok) op.reject(o.error);
+      else if (failure !== null) op.reject(failure);
+      else op.resolve(o?.value);
+    });
+    this.#lastSettled = performance.now();
+    this.#lastCommitMs = this.#lastSettled - started;
+    this.#lastBatch = batch.length;
+    recordCommit(batch.length, this.#lastCommitMs);
   }
 
-  async #write(data: Buffer[]): Promise<{ version: string; synced: Promise<void> }> {
-    try {
-      return await replaceFile(this.path, data);
-    } catch (err) {
-      // As Prosody does: the folder may have been removed under us; make it again and retry once.
+  /**
+   * One try at committing the batch under the lock. Resolves once the new file is in place
+   * (every reader sees it), with `synced` settling once its folder is fsynced (durable); the
+   * lock is released in between, so another process can go ahead while the folder syncs.
+   */
+  async #attempt(batch: PendingOp[]): Promise<{ outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>; synced: Promise<void> | null }> {
+    const lock = await this.#lock().catch(async (err: unknown) => {
       if (errnoCode(err) !== 'ENOENT') throw err;
-      await this.#remakeDir();
-      return await replaceFile(this.path, data);
+      await this.#remakeDir(); // removed since we last wrote here
+      return this.#lock();
+    });
+    try {
+      await this.#fresh(() => statVersion(this.path)); // another process may have written since our last look
+      const base = this.#version;
+      const changes = new Changes(this.#entries);
+      const outcomes = batch.map((op): { ok: true; value: unknown } | { ok: false; error: unknown } => {
+        try {
+          return { ok: true, value: op.run(changes) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      });
+      if (!changes.changed) return { outcomes, synced: null };
+      const added = this.#image && changes.additions();
+      const image = added ? this.#image!.plus(added) : null;
+      const items = image ? null : changes.items();
+      this.#image = null; // until this write has succeeded
+      let version: FileVersion = null;
+      if (items?.length === 0) {
+        await this.#revalidate(lock, base);
+        await removeDurable(this.path);
+      } else {
+        const next = image ?? FileImage.from(items!);
+        version = await this.#replace(lock, base, next.chunks());
+        this.#image = next;
+      }
+      this.#version = version;
+      changes.applyTo(this.#entries);
+      const synced = version === null ? null : syncDir(dirname(this.path));
+      synced?.catch(() => {}); // awaited by #commit; not an unhandled rejection meanwhile
+      return { outcomes, synced };
+    } finally {
+      await lock.release().catch((err: unknown) => this.#options.log('warn', `releasing lock: ${(err as Error).message}`));
     }
   }
 
-  #lock(): Promise<() => Promise<void>> {
-    return acquireLock(this.path + '.lock', { ...this.#options.lock, onStale: (why) => this.#options.log('warn', why) });
+  /** Throws Overtaken unless the lock is still ours and the file is still the version we read. */
+  async #revalidate(lock: HeldLock, base: FileVersion | undefined): Promise<void> {
+    if (!(await lock.held())) throw new Overtaken('the lock was broken as stale while held');
+    if ((await statVersion(this.path)) !== base) {
+      this.#version = undefined; // reload on the next try
+      throw new Overtaken('the file was replaced by another process during the commit');
+    }
+  }
+
+  /** Write the scratch file, re-validate, rename it into place; returns the new version. */
+  async #replace(lock: HeldLock, base: FileVersion | undefined, data: Buffer[]): Promise<string> {
+    const scratch = scratchFor(this.path, lock.token);
+    let version: string;
+    try {
+      version = await writeScratch(scratch, data);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      // As Prosody does: the folder may have been removed under us; make it again and retry once.
+      await this.#remakeDir();
+      version = await writeScratch(scratch, data);
+    }
+    try {
+      await this.#revalidate(lock, base);
+      await rename(scratch, this.path);
+    } catch (err) {
+      await unlink(scratch).catch(() => {});
+      // Our scratch is gone: whoever broke our lock deleted it, so nothing was replaced.
+      if (errnoCode(err) === 'ENOENT') throw new Overtaken('the lock was broken as stale before the rename');
+      throw err;
+    }
+    return version;
+  }
+
+  #lock(): Promise<HeldLock> {
+    return acquireLock(this.path, { ...this.#options.lock, onStale: (why) => this.#options.log('warn', why) });
   }
 
   async #remakeDir(): Promise<void> {
     this.#dirReady = false;
     await ensureDir(dirname(this.path));
     this.#dirReady = true;
-  }
-
-  async #remove(): Promise<null> {
-    await removeDurable(this.path);
-    return null;
   }
 }

@@ -1,21 +1,26 @@
 /**
  * Durable file primitives for the internal driver: folders made 0750 and files 0640 whatever the
- * umask, atomic replace (scratch `<file>~`, fsync, rename, fsync the folder) and a cheap identity
- * of a file's current version, used to notice that another process replaced it.
+ * umask, atomic replace (a scratch file unique to its writer, fsync, rename, fsync the folder),
+ * and a cheap identity of a file's current version, used to notice that another process
+ * replaced it. Nothing here follows a symlink when it creates a file.
  */
-import { closeSync, fchmodSync, fdatasync, fstatSync, fsync, openSync, rename, statSync, unlinkSync, writev } from 'node:fs';
-import { mkdir, chmod, open, unlink } from 'node:fs/promises';
+import { constants, fdatasync, fstat, statSync, writev } from 'node:fs';
+import { chmod, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 
 const fdatasyncAsync = promisify(fdatasync);
-const fsyncAsync = promisify(fsync);
-const renameAsync = promisify(rename);
+const fstatAsync = promisify(fstat);
 const writevAsync = (fd: number, buffers: Buffer[]) =>
   new Promise<number>((resolve, reject) => writev(fd, buffers, (err, written) => (err ? reject(err) : resolve(written))));
 
 export const FILE_MODE = 0o640;
 export const DIR_MODE = 0o750;
+/**
+ * Flags for a scratch file: a new file only (a leftover of the same name is an error, not
+ * something to write through), and never through a symlink planted at that name.
+ */
+export const NOFOLLOW_CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
  * Which version of a file is on disk: inode, size and mtime in ns. Every replace is a new inode
@@ -33,12 +38,22 @@ export function errnoCode(err: unknown): string | undefined {
 }
 
 /**
- * A stat is a few microseconds; it runs on every read (to never serve a stale cache), so it is
- * done synchronously rather than as a thread-pool round trip.
+ * The version on disk, synchronously: a stat of a cached inode is a few microseconds, less than
+ * a thread-pool round trip. Readers call it at most once per event-loop turn (see DataFile).
  */
 export function currentVersion(path: string): FileVersion {
   try {
     return versionOf(statSync(path, { bigint: true }));
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** The version on disk, without blocking the event loop (for the commit path). */
+export async function statVersion(path: string): Promise<FileVersion> {
+  try {
+    return versionOf(await stat(path, { bigint: true }));
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return null;
     throw err;
@@ -65,11 +80,11 @@ export async function readVersioned(path: string): Promise<{ text: string; versi
 
 /** fsync a folder so a rename, create or unlink inside it survives a power cut. */
 export async function syncDir(dir: string): Promise<void> {
-  const fd = openSync(dir, 'r');
+  const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
-    await fsyncAsync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
 
@@ -97,15 +112,6 @@ export async function ensureDir(dir: string): Promise<void> {
 }
 
 /**
- * Replace `path` with `data` atomically and durably; returns the new version.
- * COMPAT: Prosody's atomic_store does not fsync; we fsync the file and its folder so a
- * resolved write survives a crash.
- *
- * The write, the syncs and the rename take milliseconds, so they go to the thread pool; open
- * and close are quick system calls made synchronously. Few round trips per commit is what
- * bounds the rate of group commits.
- */
-/**
  * Write every chunk, in order, with one writev where the kernel allows. It runs in the thread
  * pool: copying megabytes into fresh page-cache pages takes milliseconds, and the event loop
  * has requests to parse meanwhile.
@@ -123,39 +129,46 @@ async function writeAll(fd: number, chunks: readonly Buffer[]): Promise<void> {
   }
 }
 
-export async function writeAtomic(path: string, data: Buffer | readonly Buffer[]): Promise<string> {
-  const { version, synced } = await replaceFile(path, data);
-  await synced;
-  return version;
-}
-
 /**
- * `writeAtomic` in two steps: resolves once the new file is in place (renamed over the old
- * one, so every reader sees it), with `synced` settling once the folder is fsynced too, i.e.
- * once the replace is durable. A caller may start its next write in between.
+ * Write `data` to the new file `scratch` (0640, never through a symlink, never over an existing
+ * file) and make its content durable; returns the version it will have once renamed into place.
+ * On failure the scratch file is removed.
  */
-export async function replaceFile(path: string, data: Buffer | readonly Buffer[]): Promise<{ version: string; synced: Promise<void> }> {
-  const scratch = path + '~';
-  const fd = openSync(scratch, 'w', FILE_MODE);
-  let version: string;
+export async function writeScratch(scratch: string, data: Buffer | readonly Buffer[]): Promise<string> {
+  const fh = await open(scratch, NOFOLLOW_CREATE, FILE_MODE);
   try {
-    fchmodSync(fd, FILE_MODE); // a scratch left by a crash, or the umask, may have other bits
-    await writeAll(fd, Buffer.isBuffer(data) ? [data] : data);
-    await fdatasyncAsync(fd);
-    version = versionOf(fstatSync(fd, { bigint: true }));
+    await fh.chmod(FILE_MODE); // the umask may have removed bits
+    await writeAll(fh.fd, Buffer.isBuffer(data) ? [data] : data);
+    await fdatasyncAsync(fh.fd);
+    const version = versionOf(await fstatAsync(fh.fd, { bigint: true }));
+    await fh.close();
+    return version;
   } catch (err) {
-    try {
-      closeSync(fd);
-      unlinkSync(scratch);
-    } catch {
-      // the original error is the one to report
-    }
+    await fh.close().catch(() => {});
+    await unlink(scratch).catch(() => {}); // the original error is the one to report
     throw err;
   }
-  closeSync(fd);
-  // Replacing a big file frees the old one's blocks, which can take milliseconds: off the event loop.
-  await renameAsync(scratch, path);
-  return { version, synced: syncDir(dirname(path)) };
+}
+
+let scratchCount = 0;
+
+/**
+ * Replace `path` with `data` atomically and durably; returns the new version. For one-off
+ * writes; DataFile commits through writeScratch under its lock.
+ * COMPAT: Prosody's atomic_store does not fsync; we fsync the file and its folder so a
+ * resolved write survives a crash.
+ */
+export async function writeAtomic(path: string, data: Buffer | readonly Buffer[]): Promise<string> {
+  const scratch = `${path}.${process.pid}-w${(scratchCount++).toString(16)}~`;
+  const version = await writeScratch(scratch, data);
+  try {
+    await rename(scratch, path);
+  } catch (err) {
+    await unlink(scratch).catch(() => {});
+    throw err;
+  }
+  await syncDir(dirname(path));
+  return version;
 }
 
 /** Delete `path` durably (an empty store is no file, as in Prosody). Missing is fine. */

@@ -1,11 +1,14 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InternalDriver } from '../../../runtime/storage/internal.js';
 import type { InternalDriverOptions } from '../../../runtime/storage/internal.js';
 import { parseData } from '../../../runtime/storage/lua-data.js';
+import { smallDisk } from '../../helpers/small-disk.js';
+import { onCommit } from '../../../runtime/storage/commit-stats.js';
+import { acquireLock } from '../../../runtime/storage/file-lock.js';
 import { KEEP, REMOVE } from '../../../runtime/storage/types.js';
 import type { StoreTable } from '../../../runtime/storage/types.js';
 
@@ -13,6 +16,8 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtures = fileURLToPath(new URL('../../fixtures/prosody-0.12.3/internal/', import.meta.url));
 const HOST = 'example.com';
 const HOST_DIR = 'example%2ecom';
+/** This process's start time as /proc/self/stat gives it (a lock names its owner by pid and start). */
+const OWN_START = ((s: string) => s.slice(s.lastIndexOf(')') + 2).split(' ')[19])(readFileSync('/proc/self/stat', 'latin1'));
 
 function driver(dataPath: string, options: InternalDriverOptions = {}) {
   const logs: string[] = [];
@@ -24,7 +29,7 @@ function readStore(path: string): StoreTable {
   return parseData(readFileSync(path, 'utf8'), path) as StoreTable;
 }
 
-function child(script: string, args: string[]): { done: Promise<{ code: number | null; stdout: string; stderr: string }>; kill: () => void; onLine: (fn: (line: string) => void) => void } {
+function child(script: string, args: string[]): { done: Promise<{ code: number | null; stdout: string; stderr: string }>; kill: () => void; resume: () => void; onLine: (fn: (line: string) => void) => void } {
   const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/runtime/storage/children', script), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -40,7 +45,7 @@ function child(script: string, args: string[]): { done: Promise<{ code: number |
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     proc.on('close', (code) => resolve({ code, stdout, stderr })),
   );
-  return { done, kill: () => proc.kill('SIGKILL'), onLine: (fn) => listeners.push(fn) };
+  return { done, kill: () => proc.kill('SIGKILL'), resume: () => proc.kill('SIGCONT'), onLine: (fn) => listeners.push(fn) };
 }
 
 t.test('reading what Prosody wrote', async (t) => {
@@ -170,15 +175,19 @@ t.test('writing', async (t) => {
   });
 
   t.test('a write that fails rejects every caller of the batch and leaves no lock behind', async (t) => {
-    const dir = t.testdir();
+    const dir = smallDisk(t, '256k');
     const map = driver(dir).open(HOST, 'broken', 'map');
     await map.set(null, 'a', 1);
-    mkdirSync(join(dir, HOST_DIR, 'broken.dat~')); // the scratch file cannot be opened
-    const results = await Promise.allSettled([map.set(null, 'b', 2), map.set(null, 'c', 3)]);
+    const results = await Promise.allSettled([map.set(null, 'b', 'x'.repeat(300_000)), map.set(null, 'c', 3)]); // more than the disk holds
     t.strictSame(results.map((r) => r.status), ['rejected', 'rejected']);
     t.match((results[0] as PromiseRejectedResult).reason, { code: 'ERR_STORAGE_WRITE' });
     t.notOk(existsSync(join(dir, HOST_DIR, 'broken.dat.lock')));
+    t.match((results[0] as PromiseRejectedResult).reason.message, /ENOSPC/);
     t.strictSame(Object.fromEntries(await map.getAll(null)), { a: 1 }, 'the cache still matches the disk');
+    t.strictSame(readStore(join(dir, HOST_DIR, 'broken.dat')), { a: 1 });
+    t.strictSame(readdirSync(join(dir, HOST_DIR)), ['broken.dat'], 'no scratch file left behind');
+    await map.set(null, 'c', 3);
+    t.strictSame(readStore(join(dir, HOST_DIR, 'broken.dat')), { a: 1, c: 3 }, 'with room again, writes work');
   });
 
   t.test('a folder removed under a running driver is made again', async (t) => {
@@ -295,7 +304,7 @@ t.test('never stale', async (t) => {
 
 t.test('locks', async (t) => {
   t.test('a lock held by a live process makes a write give up with ERR_STORAGE_LOCKED', async (t) => {
-    const dir = t.testdir({ [HOST_DIR]: { 'held.dat.lock': `${process.pid} ${Date.now()} other\n` } });
+    const dir = t.testdir({ [HOST_DIR]: { 'held.dat.lock': `${process.pid} ${OWN_START} ${process.pid}-0123abcd\n` } });
     const map = driver(dir, { lock: { timeoutMs: 200 } }).open(HOST, 'held', 'map');
     await t.rejects(map.set(null, 'a', 1), { code: 'ERR_STORAGE_LOCKED' });
     t.ok(existsSync(join(dir, HOST_DIR, 'held.dat.lock')), "someone else's lock is left alone");
@@ -305,14 +314,22 @@ t.test('locks', async (t) => {
     const deadPid = 2 ** 22 + 12345; // above pid_max on Linux: never a live process
     const dir = t.testdir({
       [HOST_DIR]: {
-        'dead.dat.lock': `${deadPid} ${Date.now()} x\n`,
-        'old.dat.lock': `${process.pid} ${Date.now() - 60_000} x\n`,
+        'dead.dat.lock': `${deadPid} 1 ${deadPid}-0123abcd\n`,
+        'old.dat.lock': `${process.pid} ${OWN_START} ${process.pid}-0123abcd\n`,
+        'recycled.dat.lock': `${process.pid} 1 ${process.pid}-0123abcd\n`,
       },
     });
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, HOST_DIR, 'old.dat.lock'), minuteAgo, minuteAgo); // its last heartbeat
     const d = driver(dir, { lock: { timeoutMs: 2000 } });
     await d.open(HOST, 'dead', 'map').set(null, 'a', 1);
     await d.open(HOST, 'old', 'map').set(null, 'a', 1);
-    t.equal(d.logs.filter((l) => l.startsWith('warn broke stale lock')).length, 2);
+    await d.open(HOST, 'recycled', 'map').set(null, 'a', 1);
+    t.strictSame(d.logs.filter((l) => l.startsWith('warn broke stale lock')).map((l) => l.replace(/^.*\.lock: /, '')), [
+      `process ${deadPid} is gone`,
+      `no heartbeat from process ${process.pid} for more than 10000 ms`,
+      `process ${process.pid} is gone`, // the same pid, started at another time: not the owner
+    ]);
     t.notOk(existsSync(join(dir, HOST_DIR, 'dead.dat.lock')));
   });
 });
@@ -368,4 +385,42 @@ t.test('opening the same store twice gives the same object, and close waits for 
   await d.close();
   t.ok(existsSync(join(dir, HOST_DIR, 'a.dat')));
   await pending;
+});
+
+t.test('group commit: one commit takes every change that was waiting when it started', async (t) => {
+  const dir = t.testdir({ [HOST_DIR]: {} });
+  const map = driver(dir).open(HOST, 'batch', 'map');
+  const sizes: number[] = [];
+  t.teardown(onCommit((batch) => sizes.push(batch)));
+  // Another process holds the lock, so the first commit waits with its one change taken...
+  const other = await acquireLock(join(dir, HOST_DIR, 'batch.dat'));
+  const first = map.set(null, 'first', 0);
+  await new Promise((resolve) => setImmediate(resolve));
+  // ...while twenty more changes queue up behind it.
+  const waiting = Array.from({ length: 20 }, (_, i) => map.set(null, `k${i}`, i));
+  await other.release();
+  await Promise.all([first, ...waiting]);
+  t.strictSame(sizes, [1, 20], 'the second commit held all twenty waiting changes');
+  t.equal(Object.keys(readStore(join(dir, HOST_DIR, 'batch.dat'))).length, 21);
+});
+
+t.test('a lock holder stopped past the stale timeout cannot overwrite what was written since', async (t) => {
+  const dir = t.testdir();
+  const file = join(dir, HOST_DIR, 'stall.dat');
+  const lock = { timeoutMs: 5000, staleMs: 300 };
+  const map = driver(dir, { lock }).open(HOST, 'stall', 'map');
+  await map.set(null, 'before', 1);
+  const stalled = child('stall.ts', [dir, 'stall', '300']);
+  const stopped = new Promise<void>((resolve) => stalled.onLine((line) => line === 'stopping' && resolve()));
+  await stopped;
+  // The child read the file, holds the lock and is stopped: after 300 ms without a heartbeat
+  // its lock is broken, and our writes are acknowledged.
+  await map.set(null, 'while-stopped', 1);
+  t.strictSame(readStore(file), { before: 1, 'while-stopped': 1 });
+  stalled.resume();
+  const { code, stderr } = await stalled.done;
+  t.equal(code, 0, stderr);
+  t.match(stderr, /committing again/, 'the child noticed it had lost the lock and started over');
+  t.strictSame(readStore(file), { before: 1, 'while-stopped': 1, child: 1 }, 'nothing acknowledged was lost');
+  t.strictSame(readdirSync(join(dir, HOST_DIR)).sort(), ['stall.dat'], 'no lock or scratch file left');
 });
