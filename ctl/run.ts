@@ -9,12 +9,16 @@ import { withLogSinks } from '../runtime/log.js';
 import { isUsageError, type CtlCommand } from '../runtime/module-api.js';
 import { Runtime } from '../runtime/runtime.js';
 import { commandUsage, parseCommandArgs } from './args.js';
+import type { PasswordInput } from './password-prompt.js';
 
 const USAGE = `Usage: ctl [--config PATH] <command> [arguments]
 
 Commands:
   check [config]                 Check the config file and report every problem
   cert generate HOST             Make a self-signed certificate for HOST in the certificates folder
+  adduser JID                    Create an account (the password is read from the terminal or stdin)
+  passwd JID                     Set an account's password (read from the terminal or stdin)
+  deluser JID                    Delete an account and all its data
   mod_<name> <command> HOST ...  Run a module's command (e.g. mod_invites_api create example.com "My key")
   mod_<name> --help              List a module's commands
   help                           Show this text
@@ -31,6 +35,8 @@ export interface CtlProcess {
   cwd: string;
   /** The modules' clock (the test kit's); the system clock otherwise. */
   clock?: Clock;
+  /** Where `adduser` and `passwd` read the password (default: process.stdin). */
+  stdin?: PasswordInput;
 }
 
 export interface CtlIo {
@@ -163,6 +169,12 @@ class Ctl implements CtlIo {
     if (command === 'cert') {
       const { certCommand } = await import('./cert.js');
       return certCommand(rest, () => this.loadRuntime(config), this);
+    }
+    if (command === 'adduser' || command === 'passwd' || command === 'deluser') {
+      const { userCommand } = await import('./users.js');
+      const proc = this.#proc;
+      const io = { out: this.out, err: this.err, usage: this.usage, write: (t: string) => proc.stdout(t), writeErr: (t: string) => proc.stderr(t), stdin: proc.stdin ?? process.stdin };
+      return userCommand(command, rest, () => this.loadRuntime(config), io);
     }
     if (command.startsWith('mod_') && command.length > 4) return this.moduleCommand(config, command.slice(4), rest);
     return usage(`unknown command '${command}'`);

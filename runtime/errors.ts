@@ -37,6 +37,9 @@ export const ERRORS = {
   ERR_HTTP_ROUTE_INVALID: { message: "Invalid route key '%s'" },
   ERR_TLS: { message: 'TLS: %s' },
   ERR_HTTP_LISTEN: { message: 'Cannot listen for %s on %s port %s: %s' },
+  ERR_AUTH_PROVIDER: { message: "authentication = \"%s\" on %s: Canto manages accounts only with \"internal_hashed\" (Prosody's default) or \"internal_plain\"" },
+  ERR_ACCOUNT_USERNAME: { message: 'The given username is invalid in a Jabber ID', status: 400 },
+  ERR_ACCOUNT_PASSWORD: { message: 'The password contains characters that SASLprep refuses (control or right-to-left characters)', status: 400 },
   ERR_STORAGE_UNAVAILABLE: { message: "Storage driver '%s' is not available yet: %s" },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -2,6 +2,7 @@
  * One VirtualHost (or Component): its event bus, its items and its loaded modules
  * (Prosody's core/modulemanager.lua `do_load_module` / `do_unload_module`, per host).
  */
+import { createAccounts, type Accounts } from './accounts/accounts.js';
 import { CantoError, errorText } from './errors.js';
 import { EventBus } from './events.js';
 import { getLogger } from './log.js';
@@ -29,6 +30,7 @@ export class Host {
   readonly #loaded = new Map<string, LoadedModule>();
   readonly #loading = new Map<string, Promise<LoadedModule>>();
   readonly #items = new Map<string, Record<string, unknown>[]>();
+  #accounts: Accounts | undefined;
 
   constructor(runtime: Runtime, name: string, modules: { enabled: string[]; disabled: Set<string> }) {
     this.#runtime = runtime;
@@ -44,6 +46,18 @@ export class Host {
   /** Host section, then global (Prosody: a host value replaces the global one). */
   option(name: string): unknown {
     return this.#runtime.option(this.name, name);
+  }
+
+  /** The host's accounts; throws ERR_AUTH_PROVIDER for a provider Canto cannot manage. */
+  accounts(): Accounts {
+    const rt = this.#runtime;
+    return (this.#accounts ??= createAccounts({
+      host: this.name,
+      option: (o) => this.option(o),
+      openAccountsStore: () => rt.storage.open(this.name, 'accounts', 'keyval'),
+      fireEvent: (event, data) => this.events.fire(event, data),
+      purge: (username) => rt.storage.purge(this.name, username),
+    }));
   }
 
   /**
@@ -107,6 +121,7 @@ export class Host {
           openStore: (store, type) => rt.storage.open(this.name, store, type),
           hook: (event, handler, priority) => this.events.on(event, handler, priority),
           fireEvent: (event, data) => this.events.fire(event, data),
+          accounts: () => this.accounts(),
           shared: (path) => rt.shared(path.startsWith('/') ? path : path.includes('/') ? `/${this.name}/${path}` : `/${this.name}/${name}/${path}`),
         },
         registrations,

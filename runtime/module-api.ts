@@ -22,6 +22,9 @@
 import type { JSONSchemaType } from 'ajv';
 import type { HttpApp, RouteHandler } from './http/types.js';
 import type { KeyvalStore, MapStore, StoreValue } from './storage/types.js';
+import type { Accounts } from './accounts/accounts.js';
+
+export type { Accounts, UserEvent } from './accounts/accounts.js';
 
 /**
  * The public APIs of modules, by module name (without `mod_`). A module that exposes an
@@ -139,6 +142,14 @@ export { HttpError, isHttpError } from './http/http-error.js';
 export type { ErrorBody, ErrorType, HttpErrorOptions } from './http/http-error.js';
 export { jsonReply } from './http/json-reply.js';
 export type { BodySpec, HandlerResult, HttpReply, HttpRequest, RouteRequest, RouteSpec } from './http/types.js';
+
+/**
+ * Prosody's stringprep for accounts: `nodeprep` prepares a username (`"Alice"` -> `"alice"`),
+ * `saslprep` a password; both return `undefined` for what Prosody refuses (or Canto cannot
+ * prepare exactly, see runtime/accounts/stringprep.ts).
+ * @example const username = nodeprep(form.user); if (username === undefined) return invalid();
+ */
+export { nodeprep, saslprep } from './accounts/stringprep.js';
 
 /** Types a module definition; returns it unchanged. */
 export function defineModule<Api = void, Options = Record<string, unknown>>(
@@ -263,6 +274,14 @@ export interface ModuleApi<Options = Record<string, unknown>> {
    * @example module.provides('http', { route: { 'GET /static/*': module.serveStatic('static') } })
    */
   serveStatic(path: string): RouteHandler;
+
+  /**
+   * This host's accounts (Prosody's usermanager), in Prosody's `accounts` store. Throws
+   * `ERR_AUTH_PROVIDER` when `authentication` names a provider other than `internal_hashed`
+   * (the default) or `internal_plain`: call it in `load` so such a module refuses to load.
+   * @example const accounts = module.accounts(); if (await accounts.create('alice', pw)) ...
+   */
+  accounts(): Accounts;
 
   /** The current time in whole Unix seconds (the runtime's clock; tests may shift it). */
   time(): number;

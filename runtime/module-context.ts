@@ -9,6 +9,7 @@ import type { EventHandler, LogLevel, ModuleApi, ProcessType, TimerHandle } from
 import type { HttpApp } from './http/types.js';
 import { staticFiles } from './http/static-files.js';
 import type { KeyvalStore, MapStore } from './storage/types.js';
+import type { Accounts } from './accounts/accounts.js';
 import type { Logger } from './log.js';
 import { parsePeriod, toArrayOption, toBooleanOption, toNumberOption, toStringOption } from './options.js';
 
@@ -38,6 +39,7 @@ export interface ContextServices {
   hook(event: string, handler: EventHandler, priority: number): () => void;
   fireEvent(event: string, data: unknown): unknown;
   shared(path: string): object;
+  accounts(): Accounts;
 }
 
 /** Everything a module registered, undone in reverse order on unload. */
@@ -166,6 +168,7 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
     httpUrl: (path = '') => s.httpUrl(httpApp, path),
     getDirectory: () => s.dir,
     serveStatic: (path) => staticFiles(resolve(s.dir, path)),
+    accounts: () => s.accounts(),
     time,
   };
   return api;

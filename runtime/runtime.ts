@@ -88,6 +88,19 @@ export class Runtime {
     return host;
   }
 
+  /**
+   * A Host for a name the config does not list (prosodyctl adduser makes one, so an account can
+   * be prepared before the host is added): global options, no modules.
+   */
+  unlistedHost(name: string): Host {
+    let host = this.#hosts.get(name);
+    if (!host) {
+      host = new Host(this, name, { enabled: [], disabled: new Set() });
+      this.#hosts.set(name, host);
+    }
+    return host;
+  }
+
   get hosts(): Host[] {
     return [...this.#hosts.values()];
   }

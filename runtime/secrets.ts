@@ -37,3 +37,13 @@ export function secretDigest(text: string): Buffer {
 export function secretEquals(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && sodium().sodium_memcmp(a, b);
 }
+
+/** A random (version 4) UUID, as Prosody's util.uuid.generate: the salt of a SCRAM record. */
+export function randomUuid(): string {
+  const b = Buffer.alloc(16);
+  sodium().randombytes_buf(b);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

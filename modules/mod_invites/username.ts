@@ -1,21 +1,8 @@
 /**
- * Usernames (the local part of a JID) as Prosody's nodeprep would accept them.
+ * Usernames (the local part of a JID). Nodeprep itself is the host's (`nodeprep` from the
+ * module API), so an invite bound here is bound to the account Prosody would create.
  */
-
-// RFC 6122 forbids these in a localpart; whitespace and control characters are refused too.
-const FORBIDDEN = /[\s"&'/:<>@\p{Cc}]/u;
-
-/**
- * The prepared username, or `undefined` if it is not a valid one.
- * COMPAT: an approximation of stringprep's Nodeprep (Node has no stringprep tables): NFKC and
- * lower case, then the characters Nodeprep prohibits; it never accepts a name Prosody refuses
- * for these reasons, so an invite bound here is bound to the same account there.
- */
-export function nodeprep(name: string): string | undefined {
-  const prepared = name.normalize('NFKC').toLowerCase();
-  if (prepared === '' || Buffer.byteLength(prepared) > 1023 || FORBIDDEN.test(prepared)) return undefined;
-  return prepared;
-}
+export { nodeprep } from '../../runtime/module-api.js';
 
 /** The local part of `user@host`, or `undefined` for a bare host. */
 export function jidNode(jid: string): string | undefined {

@@ -90,6 +90,14 @@ export class Changes {
     return this.cleared ? undefined : this.#base.get(key)?.value;
   }
 
+  /** Every key and value of the resulting table (for a whole-table read-modify-write). */
+  table(): Map<string, StoreValue> {
+    const out = new Map<string, StoreValue>();
+    if (!this.cleared) for (const [k, e] of this.#base) if (!this.overlay.has(k)) out.set(k, e.value);
+    for (const [k, o] of this.overlay) if (o) out.set(k, o.value);
+    return out;
+  }
+
   /** Set (entry) or delete (null) one key. Deleting a missing key writes nothing. */
   put(key: string, entry: Entry | null): void {
     if (entry === null && this.get(key) === undefined) return;

@@ -7,20 +7,33 @@
 import { readdir } from 'node:fs/promises';
 import { CantoError } from '../errors.js';
 import { copyValue, DataFile, prepareEntry } from './data-file.js';
+import type { Changes } from './data-file.js';
 import type { Entry } from './data-file.js';
 import type { LockOptions } from './file-lock.js';
-import { errnoCode } from './durable-fs.js';
-import { dataFile, decode, storeDir } from './paths.js';
+import { errnoCode, removeDurable } from './durable-fs.js';
+import { dataFile, decode, hostDir, storeDir } from './paths.js';
 import { KEEP, REMOVE } from './types.js';
 import type { DriverContext, Keep, KeyvalStore, MapStore, Removal, StorageDriver, StoreTable, StoreType, StoreUser, StoreValue } from './types.js';
 
-function tableOf(entries: ReadonlyMap<string, Entry>): StoreTable {
+function tableOf(values: Iterable<readonly [string, StoreValue]>): StoreTable {
   const out: StoreTable = {};
-  for (const [k, e] of entries) {
-    if (k === '__proto__') Object.defineProperty(out, k, { value: copyValue(e.value), enumerable: true, writable: true, configurable: true });
-    else out[k] = copyValue(e.value);
+  for (const [k, v] of values) {
+    const value = copyValue(v);
+    if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
   }
   return out;
+}
+
+const valuesOf = (entries: ReadonlyMap<string, Entry>) => [...entries].map(([k, e]) => [k, e.value] as const);
+
+/** Replace the whole table in a commit (keyval `set`); every value is serialized before anything changes, so a bad one fails only its caller. */
+function replaceTable(changes: Changes, data: StoreTable | undefined): void {
+  const prepared = Object.entries(data ?? {})
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => [k, prepareEntry(k, v)] as const);
+  changes.clear();
+  for (const [k, e] of prepared) changes.put(k, e);
 }
 
 export interface InternalDriverOptions {
@@ -59,6 +72,27 @@ export class InternalDriver implements StorageDriver {
     await Promise.all([...this.#files.values()].map((f) => f.idle()));
   }
 
+  /**
+   * Every file of `user` in any store of the host, as Prosody's datamanager.purge: the `.dat`
+   * files through their caches (so this process never serves them again), `.list` files too.
+   */
+  async purge(host: string, user: string): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(hostDir(this.#ctx.dataPath, host), { withFileTypes: true }).then((d) => d.filter((e) => e.isDirectory()).map((e) => e.name));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw err;
+    }
+    await Promise.all(
+      names.map(async (dir) => {
+        const store = decode(dir);
+        await this.#file(host, store, user).change((changes) => changes.clear());
+        await removeDurable(dataFile(this.#ctx.dataPath, host, store, user, 'list'));
+      }),
+    );
+  }
+
   /** One shared cache per file, whichever store type opened it. */
   #file(host: string, store: string, user: StoreUser): DataFile {
     const path = dataFile(this.#ctx.dataPath, host, store, user);
@@ -87,17 +121,18 @@ export class InternalDriver implements StorageDriver {
     return {
       get: async (user) => {
         const entries = await this.#file(host, store, user).entries();
-        return entries.size === 0 ? undefined : tableOf(entries);
+        return entries.size === 0 ? undefined : tableOf(valuesOf(entries));
       },
       set: async (user, data) => {
-        const prepared = Object.entries(data ?? {})
-          .filter(([, v]) => v !== undefined && v !== null)
-          .map(([k, v]) => [k, prepareEntry(k, v)] as const);
-        await this.#file(host, store, user).change((changes) => {
-          changes.clear();
-          for (const [k, e] of prepared) changes.put(k, e);
-        });
+        await this.#file(host, store, user).change((changes) => replaceTable(changes, data));
       },
+      update: <R extends StoreTable | undefined | Keep>(user: StoreUser, fn: (current: StoreTable | undefined) => R) =>
+        this.#file(host, store, user).change((changes) => {
+          const current = changes.table();
+          const result = fn(current.size === 0 ? undefined : tableOf(current));
+          if (result !== KEEP) replaceTable(changes, result as StoreTable | undefined);
+          return result;
+        }),
       users: () => this.#users(host, store),
     };
   }

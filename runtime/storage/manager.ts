@@ -65,6 +65,21 @@ export class StorageManager {
     return this.#driver(this.driverName(host, store)).open(host, store, type);
   }
 
+  /**
+   * Remove a user's data from every store of the host, in each driver the host uses (Prosody's
+   * storagemanager.purge, run when an account is deleted).
+   */
+  async purge(host: string, user: string): Promise<void> {
+    const storage = this.#ctx.option(host, 'storage');
+    const names = new Set<string>(isTable(storage) ? Object.keys(storage as Record<string, unknown>).map((store) => this.driverName(host, store)) : []);
+    names.add(this.driverName(host, ''));
+    for (const name of names) {
+      const driver = this.#driver(name);
+      if (driver.purge) await driver.purge(host, user);
+      else this.#ctx.log('warn', `Storage driver ${name} does not support removing all user data, you may need to delete it manually`);
+    }
+  }
+
   /** Wait for every queued write to be durable. */
   async close(): Promise<void> {
     await Promise.all([...this.#drivers.values()].map((d) => d.close()));

@@ -26,6 +26,13 @@ export interface KeyvalStore {
   get(user: StoreUser): Promise<StoreTable | undefined>;
   /** Replace the user's table; `undefined` or an empty table deletes it. Durable when the promise resolves. */
   set(user: StoreUser, data: StoreTable | undefined): Promise<void>;
+  /**
+   * Atomic read-modify-write of the user's table, serialized against other writers (as
+   * `MapStore.update`): `fn` gets the current table and returns the new one (`undefined` or an
+   * empty table deletes) or `KEEP`. Resolves with what `fn` returned, once it is durable.
+   * @example await accounts.update('alice', (current) => (current ? KEEP : record)) // create if absent
+   */
+  update<R extends StoreTable | undefined | Keep>(user: StoreUser, fn: (current: StoreTable | undefined) => R): Promise<R>;
   /** The users that have data in this store. */
   users(): Promise<string[]>;
 }
@@ -63,6 +70,11 @@ export interface StorageDriver {
   open(host: string, store: string, type: 'keyval'): KeyvalStore;
   open(host: string, store: string, type: 'map'): MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
+  /**
+   * Remove everything one user has in any store of the host (Prosody's `driver:purge`, called
+   * when an account is deleted). A driver without it gets a warning, as in Prosody.
+   */
+  purge?(host: string, user: string): Promise<void>;
   /** Wait for queued writes and release files or connections. */
   close(): Promise<void>;
 }
