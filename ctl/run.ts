@@ -6,7 +6,7 @@ import type { Clock } from '../runtime/clock.js';
 import { readConfig, resolveConfigPath } from '../runtime/config/index.js';
 import { errorText } from '../runtime/errors.js';
 import { withLogSinks } from '../runtime/log.js';
-import { isUsageError, type CtlCommand } from '../runtime/module-api.js';
+import { UsageError, type CtlCommand } from '../runtime/module-api.js';
 import { Runtime } from '../runtime/runtime.js';
 import { commandUsage, parseCommandArgs } from './args.js';
 import type { PasswordInput } from './password-prompt.js';
@@ -122,7 +122,7 @@ class Ctl implements CtlIo {
     try {
       parsed = parseCommandArgs(command, rest);
     } catch (e) {
-      if (isUsageError(e)) usage(e.message, text);
+      if (e instanceof UsageError) usage(e.message, text);
       throw e;
     }
     const host = runtime.host(parsed.host.toLowerCase());
@@ -136,7 +136,7 @@ class Ctl implements CtlIo {
       const code = await command.run({ module: loaded.api as never, api: api as never, args: parsed.args, flags: parsed.flags, out, err });
       return code ?? 0;
     } catch (e) {
-      if (isUsageError(e)) usage(e.message, text);
+      if (e instanceof UsageError) usage(e.message, text);
       err(`Error: ${errorText(e)}`);
       return 1;
     } finally {

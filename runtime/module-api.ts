@@ -1,12 +1,17 @@
 /**
- * The module API: what a module in `modules/mod_<name>/index.ts` sees. One object per
- * (host, module) pair, made by the host; its names are Prosody's `core/moduleapi.lua`
- * in camelCase, so Prosody's module docs still explain it.
+ * The module API, published as `canto/module-api`: everything a module may use. The host
+ * makes one `ModuleApi` object per (host, module) pair; its names are Prosody's
+ * `core/moduleapi.lua` in camelCase, so Prosody's module docs still explain it.
+ *
+ * Built-in modules and plugins in `plugin_paths` import only this entry (plus `import type`
+ * of another module's `types.ts`, for a typed `depends()`). It is built once and shared at run
+ * time by the host and every module: a plugin anywhere on disk resolves `canto/module-api` to
+ * the running Canto (runtime/module-resolution.ts), so classes and symbols are the host's own.
  *
  * A module is written as:
  *
  * ```ts
- * import { defineModule } from '../../runtime/module-api.js';
+ * import { defineModule } from 'canto/module-api';
  *
  * export default defineModule({
  *   options: { type: 'object', properties: { greeting: { type: 'string', default: 'hi' } } },
@@ -26,17 +31,25 @@ import type { Accounts } from './accounts/accounts.js';
 
 export type { Accounts, UserEvent } from './accounts/accounts.js';
 
+export type { HandlerResult, HttpApp, HttpReply, HttpRequest, RouteHandler, RouteValue, CorsOptions } from './http/types.js';
+export type { Keep, KeyvalStore, MapStore, Removal, StoreTable, StoreUser, StoreValue } from './storage/types.js';
+/**
+ * `KEEP`: return it from `MapStore.update` to write nothing. `REMOVE`: deletes a key in
+ * `MapStore.setKeys`. `isStoreTable`: whether a stored value is a table with string keys.
+ * @example await store.update(null, token, (invite) => (isStoreTable(invite) ? { ...invite, used: true } : KEEP));
+ */
+export { isStoreTable, KEEP, REMOVE } from './storage/types.js';
+
 /**
  * The public APIs of modules, by module name (without `mod_`). A module that exposes an
  * API adds itself here by declaration merging, so `depends('invites')` is typed:
  *
  * ```ts
- * declare module '../../runtime/module-api.js' {
+ * declare module 'canto/module-api' {
  *   interface ModuleApis { invites: InvitesApi }
  * }
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface ModuleApis {}
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -296,7 +309,3 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** By name, not instanceof: a plugin compiled by tsx has its own copy of this class. */
-export function isUsageError(err: unknown): err is UsageError {
-  return err instanceof Error && err.name === 'UsageError';
-}

@@ -8,6 +8,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CantoError } from './errors.js';
 import type { ModuleDefinition } from './module-api.js';
+import { resolveCantoForModules } from './module-resolution.js';
 
 import { PROJECT_ROOT, RUNNING_COMPILED } from './project.js';
 
@@ -88,6 +89,9 @@ export class ModuleFinder {
   async #import(name: string): Promise<ModuleDefinition> {
     const found = this.find(name);
     if (!found) throw new CantoError('ERR_MODULE_NOT_FOUND', [name]);
+    // A compiled built-in finds canto/module-api by package self-reference; anything else
+    // (a plugin, or the TypeScript sources) needs the resolution hook.
+    if (!(RUNNING_COMPILED && found.entry.startsWith(COMPILED_MODULES))) resolveCantoForModules();
     if (found.entry.endsWith('.ts')) await registerTsx();
     const exported = (await import(pathToFileURL(found.entry).href)) as { default?: unknown };
     const definition = exported.default as ModuleDefinition | undefined;

@@ -2,8 +2,8 @@
  * `npx ctl mod_invites generate|list|show|delete HOST ...` (Prosody 0.12's `generate`, plus the
  * list/show/delete that Prosody 13 added to its shell).
  */
-import { parsePeriod, UsageError } from '../../runtime/module-api.js';
-import type { CtlCommand, CtlContext } from '../../runtime/module-api.js';
+import { parsePeriod, UsageError } from 'canto/module-api';
+import type { CtlCommand, CtlContext } from 'canto/module-api';
 import type { Invite, InvitesApi, InvitesOptions } from './types.js';
 import { jidNode, nodeprep } from './username.js';
 

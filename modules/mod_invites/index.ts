@@ -2,7 +2,7 @@
  * mod_invites: invite tokens for account registration, password resets and contacts, stored
  * as Prosody 0.12 stores them. Other modules use it through `await module.depends('invites')`.
  */
-import { defineModule } from '../../runtime/module-api.js';
+import { defineModule } from 'canto/module-api';
 import { commands } from './commands.js';
 import { createInvites } from './invites.js';
 import type { InvitesApi, InvitesOptions } from './types.js';

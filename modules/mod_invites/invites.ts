@@ -4,9 +4,8 @@
  * other's invites. Account invites live host-wide, keyed by token; a contact invite also puts
  * `token -> expires` under the inviter's username.
  */
-import { randomId } from '../../runtime/module-api.js';
-import { isStoreTable, KEEP, REMOVE } from '../../runtime/storage/types.js';
-import type { MapStore, Removal, StoreTable, StoreValue } from '../../runtime/storage/types.js';
+import { isStoreTable, KEEP, randomId, REMOVE } from 'canto/module-api';
+import type { MapStore, Removal, StoreTable, StoreValue } from 'canto/module-api';
 import type { Invite, InviteLookup, InvitesApi, ValidatedInvite } from './types.js';
 import { jidNode, nodeprep } from './username.js';
 

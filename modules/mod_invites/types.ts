@@ -2,7 +2,7 @@
  * mod_invites' public API, as other modules get it from `await module.depends('invites')`.
  * Records keep Prosody 0.12's field names, so the real Prosody reads what Canto writes.
  */
-import type { StoreTable } from '../../runtime/storage/types.js';
+import type { StoreTable } from 'canto/module-api';
 
 /** An invite as stored in the `invite_token` map (host-level, keyed by token). */
 export interface Invite {
@@ -75,7 +75,7 @@ export interface InvitesApi {
   purgeExpired(): Promise<number>;
 }
 
-declare module '../../runtime/module-api.js' {
+declare module 'canto/module-api' {
   interface ModuleApis {
     invites: InvitesApi;
   }

@@ -2,10 +2,8 @@
  * `npx ctl mod_invites_api create|list|delete HOST ...`: key management, as in Prosody's
  * mod_invites_api, with optional expiry.
  */
-import { parsePeriod, UsageError } from '../../runtime/module-api.js';
-import type { CtlCommand, ModuleApi } from '../../runtime/module-api.js';
-import { isStoreTable, KEEP } from '../../runtime/storage/types.js';
-import type { StoreTable } from '../../runtime/storage/types.js';
+import { isStoreTable, KEEP, parsePeriod, UsageError } from 'canto/module-api';
+import type { CtlCommand, ModuleApi, StoreTable } from 'canto/module-api';
 import { hashSecret, newKey } from './keys.js';
 import type { InvitesApiOptions } from './options.js';
 

@@ -1,7 +1,7 @@
 /**
  * Where a request carries its API key: `Authorization: Bearer ID/SECRET`, else `?key=ID/SECRET`.
  */
-import type { HttpRequest } from '../../runtime/http/types.js';
+import type { HttpRequest } from 'canto/module-api';
 
 export type Credentials = { key: string } | { error: 'no key' | 'bad Authorization header' };
 

@@ -2,10 +2,8 @@
  * mod_invites_api: an authenticated HTTP API that creates account invites
  * (`GET|POST /invites_api?key=ID/SECRET` or `Authorization: Bearer ID/SECRET`).
  */
-import { defineModule } from '../../runtime/module-api.js';
-import type { HandlerResult, HttpRequest } from '../../runtime/http/types.js';
-import { isStoreTable, KEEP } from '../../runtime/storage/types.js';
-import type { StoreTable } from '../../runtime/storage/types.js';
+import { defineModule, isStoreTable, KEEP } from 'canto/module-api';
+import type { HandlerResult, HttpRequest, StoreTable } from 'canto/module-api';
 import { commands, keyStore } from './commands.js';
 import { credentials, wantsJson, wantsRedirect } from './credentials.js';
 import { parseKey, secretMatches } from './keys.js';

@@ -2,8 +2,8 @@
  * API keys: `ID/SECRET`, made as Prosody's mod_invites_api makes them (id.short() / id.long()),
  * but stored as a hash of the secret, and checked in constant time.
  */
-import { randomId, secretDigest, secretEquals } from '../../runtime/module-api.js';
-import type { StoreTable } from '../../runtime/storage/types.js';
+import { randomId, secretDigest, secretEquals } from 'canto/module-api';
+import type { StoreTable } from 'canto/module-api';
 
 /** A new key: a 12-character id (9 bytes) and a 36-character secret (27 bytes). */
 export function newKey(): { id: string; secret: string } {

@@ -5,8 +5,8 @@
  * the apps for your platform (from mod_register_apps), a QR code, and a setup page per app.
  */
 import type { Invite, InviteLookup } from '../mod_invites/types.js';
-import type { HttpReply, HttpRequest } from '../../runtime/http/types.js';
-import { defineModule } from '../../runtime/module-api.js';
+import { defineModule } from 'canto/module-api';
+import type { HttpReply, HttpRequest } from 'canto/module-api';
 import { registrationUrl, toAppView } from './app-views.js';
 import { linkHeader, originsOf, pageHeaders } from './headers.js';
 import { errorPage, type ErrorKind } from './pages/error-page.js';

@@ -5,7 +5,7 @@
  * `module.provides('site-app', { name, platforms, ... })`. Logos are served at
  * `/register_apps/assets/*`.
  */
-import { defineModule } from '../../runtime/module-api.js';
+import { defineModule } from 'canto/module-api';
 import { appsForPlatform, buildCatalogue, isAppSpec } from './apps.js';
 import { BUILT_IN_APPS } from './catalogue.js';
 import type { AppSpec, RegisterAppsApi } from './types.js';

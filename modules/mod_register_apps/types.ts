@@ -59,7 +59,7 @@ export interface RegisterAppsApi {
   app(id: string): SiteApp | undefined;
 }
 
-declare module '../../runtime/module-api.js' {
+declare module 'canto/module-api' {
   interface ModuleApis {
     register_apps: RegisterAppsApi;
   }

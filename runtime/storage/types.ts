@@ -13,8 +13,7 @@ export interface StoreTable {
 }
 
 /** Deletes a key in `MapStore.setKeys`, like Prosody's `map.remove`. */
-// Symbol.for: modules and the bundled runtime each load their own copy of this file.
-export const REMOVE: unique symbol = Symbol.for('canto.storage.remove');
+export const REMOVE: unique symbol = Symbol('canto.storage.remove');
 export type Removal = typeof REMOVE;
 
 /** `null` is the host itself (host-level data); a string is a user of that host. */
@@ -59,7 +58,7 @@ export interface MapStore<V extends StoreValue = StoreValue> {
 }
 
 /** Returned from `MapStore.update` to leave the value as it is and write nothing. */
-export const KEEP: unique symbol = Symbol.for('canto.storage.keep');
+export const KEEP: unique symbol = Symbol('canto.storage.keep');
 export type Keep = typeof KEEP;
 
 export type StoreType = 'keyval' | 'map';
