@@ -31,7 +31,7 @@ import type { Accounts } from './accounts/accounts.js';
 
 export type { Accounts, UserEvent } from './accounts/accounts.js';
 
-export type { HandlerResult, HttpApp, HttpReply, HttpRequest, RouteHandler, RouteValue, CorsOptions } from './http/types.js';
+export type { CorsOptions, HttpApp, RouteHandler, RouteValue } from './http/types.js';
 export type { Keep, KeyvalStore, MapStore, Removal, StoreTable, StoreUser, StoreValue } from './storage/types.js';
 /**
  * `KEEP`: return it from `MapStore.update` to write nothing. `REMOVE`: deletes a key in
