@@ -43,7 +43,7 @@ export async function checkCommand(args: string[], load: () => Runtime, io: CtlI
       try {
         const definition = await runtime.finder.definition(mod);
         if (!definition.options) continue;
-        const checked = await validateOptions(definition.options as Record<string, unknown>, (o) => host.option(o), (o) => runtime.optionPosition(name, o));
+        const checked = await validateOptions(definition.options, (o) => host.option(o), (o) => runtime.optionPosition(name, o));
         for (const p of checked.problems) problems.push({ level: 'error', message: `${name}: mod_${mod}: ${p.message}`, position: p.position });
       } catch (e) {
         problems.push({ level: 'error', message: `${name}: ${errorText(e)}`, position: isCantoError(e) ? e.position : undefined });

@@ -91,7 +91,7 @@ export class Host {
       let options: Record<string, unknown> = {};
       if (definition.options) {
         const checked = await validateOptions(
-          definition.options as Record<string, unknown>,
+          definition.options,
           (option) => this.option(option),
           (option) => rt.optionPosition(this.name, option),
         );

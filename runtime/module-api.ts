@@ -25,6 +25,8 @@
  * and removed when the module unloads; modules write no teardown for registrations.
  */
 import type { JSONSchemaType } from 'ajv';
+
+export type { JSONSchemaType } from 'ajv';
 import type { HttpApp, RouteHandler } from './http/types.js';
 import type { KeyvalStore, MapStore, StoreValue } from './storage/types.js';
 import type { Accounts } from './accounts/accounts.js';
@@ -114,13 +116,44 @@ export interface CtlCommand<Api = unknown, Options = Record<string, unknown>> {
   run(ctx: CtlContext<Api, Options>): Promise<number | void> | number | void;
 }
 
+/** `period: true` is declared for number options only. */
+type PeriodKeyword<V> = [V] extends [number] ? { period?: boolean } : { period?: never };
+
+/**
+ * The JSON Schema of one option whose value has type `V`, checked against `V` by ajv's
+ * `JSONSchemaType`. The config may leave out any option, so an option whose type is not
+ * optional must have a `default` of that type. On a number, `period: true` also accepts a
+ * period such as `"1 week"` or `"12h"` and gives seconds.
+ * @example const expiry: OptionSchema<number> = { type: 'number', period: true, exclusiveMinimum: 0, default: 604800 };
+ */
+export type OptionSchema<V> = undefined extends V
+  ? JSONSchemaType<Exclude<V, undefined>> & PeriodKeyword<Exclude<V, undefined>>
+  : JSONSchemaType<V> & PeriodKeyword<V> & { default: V };
+
+/**
+ * A module's option schema: one `OptionSchema` per member of its `Options` type (Prosody option
+ * names), no more and no fewer, so schema and type cannot drift.
+ * @example
+ * interface Options { greeting: string; site_name?: string }
+ * const schema: OptionsSchema<Options> = {
+ *   type: 'object',
+ *   properties: { greeting: { type: 'string', default: 'hi' }, site_name: { type: 'string' } },
+ * };
+ */
+export interface OptionsSchema<Options> {
+  type: 'object';
+  properties: { [K in keyof Options]-?: OptionSchema<Options[K]> };
+}
+
 /** What a module's entry file exports as default. */
 export interface ModuleDefinition<Api = unknown, Options = Record<string, unknown>> {
   /**
-   * JSON Schema of the options this module reads (Prosody option names). Validated with ajv
-   * when the module loads on a host, defaults filled in, and the result frozen as `module.options`.
+   * JSON Schema of the options this module reads (Prosody option names), typed against
+   * `Options`. Validated with ajv when the module loads on a host, defaults filled in, and the
+   * result frozen as `module.options`.
+   * @example options: { type: 'object', properties: { invite_expiry: { type: 'number', period: true, default: 604800 } } }
    */
-  options?: JSONSchemaType<Options> | Record<string, unknown>;
+  options?: OptionsSchema<Options>;
   /** Modules loaded on the same host before this one (as `depends` would). */
   dependencies?: string[];
   /** Runs when the module is loaded on a host. Returns the module's public API, if any. */

@@ -82,7 +82,38 @@ export function toArrayOption(value: unknown): string[] | undefined {
   return [String(value)];
 }
 
-type Schema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> };
+/** What the option readers need of a module's schema (module-api's `OptionsSchema` is one). */
+type Schema = { properties: Record<string, object> };
+/** The keywords of one option's schema that coercion reads. */
+interface Keywords {
+  type?: string | readonly string[];
+  period?: boolean;
+  properties?: Record<string, object>;
+  items?: object;
+}
+
+const typesOf = (schema: Keywords): readonly unknown[] => ([] as unknown[]).concat(schema.type ?? []);
+
+/**
+ * Lua has one empty table, `{}`, which the config reader gives as an empty array; where the
+ * schema wants an object there (and no array), it is an empty object. Applied all the way down.
+ */
+function fitEmptyTables(schema: Keywords, value: unknown): unknown {
+  const types = typesOf(schema);
+  if (Array.isArray(value)) {
+    if (value.length === 0 && types.includes('object') && !types.includes('array')) return {};
+    const items = schema.items;
+    return items ? value.map((v: unknown) => fitEmptyTables(items, v)) : value;
+  }
+  if (value && typeof value === 'object' && schema.properties) {
+    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    for (const [name, sub] of Object.entries(schema.properties)) {
+      if (name in out) out[name] = fitEmptyTables(sub, out[name]);
+    }
+    return out;
+  }
+  return value;
+}
 
 /**
  * Bring raw config values into the types a module's schema declares, the way Prosody's typed
@@ -91,11 +122,12 @@ type Schema = Record<string, unknown> & { properties?: Record<string, Record<str
  */
 export function coerceOptions(schema: Schema, lookup: OptionLookup): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
+  for (const [name, keywords] of Object.entries(schema.properties)) {
     const raw = lookup(name);
     if (raw === undefined) continue;
-    const types = ([] as unknown[]).concat(prop.type ?? []);
-    let value: unknown = raw;
+    const prop: Keywords = keywords;
+    const types = typesOf(prop);
+    let value: unknown = fitEmptyTables(prop, raw);
     if ((types.includes('number') || types.includes('integer')) && typeof raw !== 'number') {
       value = prop.period ? parsePeriod(raw) ?? raw : toNumberOption(raw) ?? raw;
     } else if (types.includes('boolean') && typeof raw !== 'boolean') {
@@ -202,7 +234,7 @@ export async function validateOptions(
   if (!validate(data)) {
     for (const e of validate.errors ?? []) {
       const option = e.instancePath.split('/')[1] ?? '';
-      const period = schema.properties?.[option]?.period === true && /^must be (number|integer)$/.test(e.message ?? '');
+      const period = (schema.properties[option] as Keywords | undefined)?.period === true && /^must be (number|integer)$/.test(e.message ?? '');
       const what = period ? 'must be seconds or a period such as "1 week"' : e.message ?? 'is invalid';
       const problem: OptionProblem = { option, detail: what, message: `${e.instancePath ? `option '${option}'` : 'options'} ${what}` };
       const position = positionOf(option);

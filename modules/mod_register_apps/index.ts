@@ -6,9 +6,10 @@
  * `/register_apps/assets/*`.
  */
 import { defineModule } from 'canto/module-api';
+import type { JSONSchemaType, OptionSchema } from 'canto/module-api';
 import { appsForPlatform, buildCatalogue, isAppSpec } from './apps.js';
 import { BUILT_IN_APPS } from './catalogue.js';
-import type { AppSpec, RegisterAppsApi } from './types.js';
+import type { AppButton, AppSpec, RegisterAppsApi } from './types.js';
 
 export type { AppButton, AppSpec, RegisterAppsApi, SiteApp } from './types.js';
 
@@ -18,33 +19,42 @@ interface Options {
   site_apps_hide?: string[];
 }
 
-const idList = { type: 'array', items: { type: 'string' } };
-// Lua's empty table `{}` reads as an empty array, so nested tables accept either shape.
-const table = { type: ['object', 'array'] };
+const idList: OptionSchema<string[] | undefined> = { type: 'array', items: { type: 'string' } };
+const text = { type: 'string', nullable: true } as const;
+
+const button: JSONSchemaType<AppButton> = {
+  type: 'object',
+  required: ['url'],
+  properties: { text, image: text, alttext: text, url: { type: 'string', minLength: 1 }, target: text },
+};
+
+/** One app of `site_apps`; a nested Lua `{}` reads as the empty object the schema asks for. */
+const app: JSONSchemaType<AppSpec> = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    id: { type: 'string', minLength: 1, nullable: true },
+    name: { type: 'string', minLength: 1 },
+    text,
+    image: text,
+    link: text,
+    platforms: { type: 'array', items: { type: 'string' }, nullable: true },
+    supports_preauth_uri: { type: 'boolean', nullable: true },
+    magic_link_format: text,
+    download: {
+      type: 'object',
+      nullable: true,
+      properties: { text, buttons: { type: 'array', items: button, nullable: true } },
+    },
+    setup: { type: 'object', nullable: true, properties: { text } },
+  },
+};
 
 export default defineModule<RegisterAppsApi, Options>({
   options: {
     type: 'object',
     properties: {
-      site_apps: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['name'],
-          properties: {
-            id: { type: 'string', minLength: 1 },
-            name: { type: 'string', minLength: 1 },
-            text: { type: 'string' },
-            image: { type: 'string' },
-            link: { type: 'string' },
-            platforms: { type: 'array', items: { type: 'string' } },
-            supports_preauth_uri: { type: 'boolean' },
-            magic_link_format: { type: 'string' },
-            download: table,
-            setup: table,
-          },
-        },
-      },
+      site_apps: { type: 'array', items: app },
       site_apps_show: idList,
       site_apps_hide: idList,
     },
