@@ -54,7 +54,12 @@ function emit(tag: string, level: Level, message: string, args: unknown[]): void
   for (const sink of scoped.getStore() ?? sinks) {
     if (rank[level] < rank[sink.min]) continue;
     line ??= `${stamp(new Date())} ${tag.padEnd(24)}\t${level}\t${args.length ? format(message, ...args) : message}`;
-    sink.write(line, level);
+    try {
+      sink.write(line, level);
+    } catch {
+      // A log that cannot be written (disk full, no descriptors) must not take the process down
+      // with it; the line is lost, the request it was about still gets its answer.
+    }
   }
 }
 

@@ -38,6 +38,9 @@ function parseArgs(argv: string[]): { config?: string } {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // The console log's pipe may fail (its reader gone, EAGAIN); the server keeps serving.
+  process.stderr.on('error', () => {});
+  process.stdout.on('error', () => {});
   const log = getLogger('general');
   let runtime: Runtime;
   try {

@@ -17,6 +17,7 @@ import type { ProcessType } from './module-api.js';
 import { ModuleFinder } from './module-finder.js';
 import { toArrayOption, toStringOption } from './options.js';
 import { StorageManager } from './storage/manager.js';
+import { checkDataFolder } from './storage/data-folder.js';
 import { getLogger } from './log.js';
 
 export class Runtime {
@@ -40,6 +41,7 @@ export class Runtime {
     this.clock = clock;
     this.configDir = dirname(config.file);
     this.dataPath = this.resolvePath(toStringOption(this.option(null, 'data_path')) ?? 'data');
+    checkDataFolder(this.dataPath);
     this.finder = new ModuleFinder(toArrayOption(this.option(null, 'plugin_paths')) ?? [], this.configDir);
     this.storage = new StorageManager({
       dataPath: this.dataPath,

@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
-import { errorText } from '../errors.js';
+import { errorText, isCantoError } from '../errors.js';
 import { redactUrl, type Logger } from '../log.js';
 import { declaredTooLarge, readBody, TOO_LARGE } from './body.js';
 import { corsHeaders } from './cors.js';
@@ -37,6 +37,8 @@ export { generateSelfSigned } from './self-signed.js';
 const TIMEOUT_MS = 60_000;
 /** How long stop() lets unfinished connections (half-sent requests) linger once no handler runs. */
 const STOP_GRACE_MS = 2_000;
+/** Retry-After (seconds) when storage cannot write: long enough for a lock or a full disk to clear. */
+const STORAGE_RETRY_AFTER_S = 5;
 
 export interface HttpAddress {
   address: string;
@@ -332,6 +334,9 @@ export class HttpServer {
 
   #failed(log: Logger, method: string, url: string, err: unknown, json: boolean): Outgoing {
     log.error('Error processing %s %s: %s', method, redactUrl(url), errorText(err));
+    // Storage that cannot write right now (disk full, no descriptors, locked) changed nothing:
+    // the client may try again. COMPAT: Prosody answers 500.
+    if (isCantoError(err) && err.status === 503) return problemReply(503, json, undefined, [['Retry-After', String(STORAGE_RETRY_AFTER_S)]]);
     if (err instanceof Error && err.stack) log.debug('%s', err.stack);
     return problemReply(500, json);
   }

@@ -23,6 +23,7 @@ import { CantoError, isCantoError } from '../errors.js';
 import { rename, unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { recordCommit } from './commit-stats.js';
+import { checkStoreFolder } from './data-folder.js';
 import { currentVersion, ensureDir, errnoCode, readVersioned, removeDurable, statVersion, syncDir, writeScratch } from './durable-fs.js';
 import type { FileVersion } from './durable-fs.js';
 import { acquireLock, removeOrphans, scratchFor } from './file-lock.js';
@@ -200,6 +201,16 @@ class FileImage {
   }
 }
 
+/**
+ * A file that cannot be read right now (no descriptors, I/O error) is a 503 and may work on the
+ * next try; a file that is not a table, or not a file, is a parse error that will not go away.
+ */
+function readError(path: string, err: unknown): CantoError {
+  const code = errnoCode(err);
+  const transient = code === 'EMFILE' || code === 'ENFILE' || code === 'EIO' || code === 'ENOMEM' || code === 'EAGAIN' || code === 'EINTR';
+  return new CantoError(transient ? 'ERR_STORAGE_READ' : 'ERR_STORAGE_PARSE', [path, (err as Error).message], { cause: err });
+}
+
 function storageError(path: string, err: unknown): CantoError {
   return isCantoError(err) ? err : new CantoError('ERR_STORAGE_WRITE', [path, (err as Error).message], { cause: err });
 }
@@ -235,6 +246,8 @@ export class DataFile {
   #lastSettled = 0;
   /** The folder is known to exist (Prosody's mkdir cache); reset when a write finds it gone. */
   #dirReady = false;
+  /** The folder was checked not to be writable by other users (see data-folder.ts). */
+  #folderChecked = false;
   /** The current file's bytes, when known (see FileImage); null after a reload. */
   #image: FileImage | null = null;
 
@@ -277,13 +290,17 @@ export class DataFile {
   }
 
   async #fresh(version: () => FileVersion | Promise<FileVersion>): Promise<void> {
+    if (!this.#folderChecked) {
+      checkStoreFolder(dirname(this.path));
+      this.#folderChecked = true;
+    }
     for (;;) {
       if (this.#loading) await this.#loading;
       let now: FileVersion;
       try {
         now = await version();
       } catch (err) {
-        throw new CantoError('ERR_STORAGE_PARSE', [this.path, (err as Error).message], { cause: err });
+        throw readError(this.path, err);
       }
       if (this.#loading) continue; // someone started a reload meanwhile; use theirs
       if (now === this.#version) return;
@@ -300,7 +317,7 @@ export class DataFile {
     try {
       read = await readVersioned(this.path);
     } catch (err) {
-      throw new CantoError('ERR_STORAGE_PARSE', [this.path, (err as Error).message], { cause: err });
+      throw readError(this.path, err);
     }
     const entries = new Map<string, Entry>();
     if (read) {

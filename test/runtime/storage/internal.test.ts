@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InternalDriver } from '../../../runtime/storage/internal.js';
@@ -423,4 +423,26 @@ t.test('a lock holder stopped past the stale timeout cannot overwrite what was w
   t.match(stderr, /committing again/, 'the child noticed it had lost the lock and started over');
   t.strictSame(readStore(file), { before: 1, 'while-stopped': 1, child: 1 }, 'nothing acknowledged was lost');
   t.strictSame(readdirSync(join(dir, HOST_DIR)).sort(), ['stall.dat'], 'no lock or scratch file left');
+});
+
+t.test('writes never go through a symlink', async (t) => {
+  const dir = t.testdir({ victim: 'secret\n', [HOST_DIR]: {} });
+  symlinkSync(join(dir, 'victim'), join(dir, HOST_DIR, 'linked.dat'));
+  const map = driver(dir).open(HOST, 'linked', 'map');
+  await t.rejects(map.get(null, 'a'), { code: 'ERR_STORAGE_PARSE' }, 'what the link points to is not a data file');
+  rmSync(join(dir, HOST_DIR, 'linked.dat'));
+  symlinkSync(join(dir, 'victim'), join(dir, HOST_DIR, 'linked.dat'));
+  writeFileSync(join(dir, 'victim'), 'return { ["a"] = 1; };\n');
+  await map.set(null, 'b', 2);
+  t.equal(readFileSync(join(dir, 'victim'), 'utf8'), 'return { ["a"] = 1; };\n', 'the target of the link is untouched');
+  t.notOk(lstatSync(join(dir, HOST_DIR, 'linked.dat')).isSymbolicLink(), 'the link was replaced by the new file');
+  t.strictSame(readStore(join(dir, HOST_DIR, 'linked.dat')), { a: 1, b: 2 });
+});
+
+t.test('a store folder writable by other users is refused', async (t) => {
+  const dir = t.testdir({ [HOST_DIR]: { 'open.dat': 'return { ["planted"] = 1; };\n' } });
+  chmodSync(join(dir, HOST_DIR), 0o777);
+  const map = driver(dir).open(HOST, 'open', 'map');
+  await t.rejects(map.get(null, 'planted'), { code: 'ERR_STORAGE_UNSAFE', message: `Refusing to use ${join(dir, HOST_DIR)}: the folder is writable by other users (mode 0777); chmod o-w it` });
+  await t.rejects(map.set(null, 'a', 1), { code: 'ERR_STORAGE_UNSAFE' });
 });
