@@ -197,6 +197,9 @@ export type { BodySpec, HandlerResult, HttpReply, HttpRequest, RouteRequest, Rou
  */
 export { nodeprep, saslprep } from './accounts/stringprep.js';
 
+/** Canto's version string, e.g. `"0.1.0"` (for a server-info answer). */
+export { cantoVersion } from './project.js';
+
 /** Types a module definition; returns it unchanged. */
 export function defineModule<Api = void, Options = Record<string, unknown>>(
   definition: ModuleDefinition<Api, Options>,

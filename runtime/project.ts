@@ -2,7 +2,7 @@
  * Where Canto is installed. Found by walking up from this file, because the same code runs
  * from runtime/ (tests, through tsx), dist/runtime/ (tsc output) and dist/bundle/ (esbuild).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,3 +18,11 @@ function findRoot(from: string): string {
 export const PROJECT_ROOT = findRoot(dirname(here));
 /** True when running compiled JavaScript from dist/, false when running the TypeScript sources. */
 export const RUNNING_COMPILED = here.includes(`${sep}dist${sep}`);
+
+let version: string | undefined;
+
+/** Canto's version, from its package.json (read once, when first asked). */
+export function cantoVersion(): string {
+  version ??= String((JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: unknown }).version ?? 'unknown');
+  return version;
+}

@@ -4,7 +4,7 @@
  */
 import { parsePeriod, UsageError } from 'canto/module-api';
 import type { CtlCommand, CtlContext } from 'canto/module-api';
-import type { Invite, InvitesApi, InvitesOptions } from './types.js';
+import type { Invite, InviteRecord, InvitesApi, InvitesOptions } from './types.js';
 import { jidNode, nodeprep } from './username.js';
 
 type Context = CtlContext<InvitesApi, InvitesOptions>;
@@ -44,8 +44,17 @@ function describe(invite: Invite): string {
   const roles = Array.isArray(data.roles) ? data.roles.map(String) : typeof data.roles === 'object' ? Object.keys(data.roles) : [];
   if (roles.length) parts.push(`roles: ${roles.join(', ')}`);
   if (invite.reusable) parts.push('reusable');
+  if (invite.max_uses !== undefined || invite.uses !== undefined) parts.push(`used ${invite.uses ?? 0}${invite.max_uses === undefined ? '' : `/${invite.max_uses}`}`);
+  if (typeof data.note === 'string' && data.note) parts.push(`note: ${data.note.replace(/[\p{Cc}]+/gu, ' ')}`);
   if (typeof data.source === 'string') parts.push(`via ${data.source}`);
   return parts.join('; ');
+}
+
+/** Why a record that is not pending no longer works, for `list --all`. */
+function fate(record: InviteRecord): string {
+  if (record.status === 'revoked') return `revoked ${iso(record.revoked_at ?? 0)} by ${record.revoked_by ?? 'unknown'}`;
+  if (record.status === 'used') return 'used';
+  return record.status;
 }
 
 const generate: Command = {
@@ -85,7 +94,14 @@ const generate: Command = {
 
 const listCommand: Command = {
   description: 'List pending invites: token, type, expiry (UTC) and what each is for',
+  flags: { all: { description: 'Also list expired, revoked and used-up invites, with what became of them' } },
   async run(ctx) {
+    if (ctx.flags.all === true) {
+      const records = await ctx.api.list();
+      for (const r of records) ctx.out([r.token, r.type, iso(r.expires), [describe(r), r.status === 'pending' ? '' : fate(r)].filter(Boolean).join('; ')].join('\t'));
+      ctx.out(`${records.length} invite${records.length === 1 ? '' : 's'}`);
+      return;
+    }
     const invites = await ctx.api.pending();
     for (const invite of invites) ctx.out([invite.token, invite.type, iso(invite.expires), describe(invite)].join('\t'));
     ctx.out(`${invites.length} pending invite${invites.length === 1 ? '' : 's'}`);
@@ -93,10 +109,10 @@ const listCommand: Command = {
 };
 
 const show: Command = {
-  description: 'Show one invite, valid or expired',
+  description: 'Show one invite: pending, expired, revoked or used up',
   args: [{ name: 'TOKEN', description: 'The invite token' }],
   async run(ctx) {
-    const invite = await ctx.api.info(ctx.args[0]!);
+    const invite = await ctx.api.record(ctx.args[0]!);
     if (!invite) {
       ctx.err('Error: invite not found');
       return 1;
@@ -110,13 +126,18 @@ const show: Command = {
     ctx.out(`created_at: ${iso(invite.created_at)}`);
     ctx.out(`expires: ${iso(invite.expires)}${now > invite.expires ? ' (expired)' : ''}`);
     ctx.out(`reusable: ${invite.reusable === true ? 'yes' : 'no'}`);
+    ctx.out(`status: ${invite.status}`);
+    ctx.out(`uses: ${invite.uses ?? 0}${invite.max_uses === undefined ? '' : ` of ${invite.max_uses}`}`);
+    if (invite.used_by?.length) ctx.out(`used_by: ${invite.used_by.join(', ')}`);
+    if (invite.revoked_at !== undefined) ctx.out(`revoked_at: ${iso(invite.revoked_at)}`);
+    if (invite.revoked_by !== undefined) ctx.out(`revoked_by: ${invite.revoked_by}`);
     ctx.out(`description: ${describe(invite)}`);
     if (invite.additional_data) ctx.out(`additional_data: ${JSON.stringify(invite.additional_data)}`);
   },
 };
 
 const deleteCommand: Command = {
-  description: 'Revoke an invite',
+  description: 'Revoke an invite; its record is kept (show TOKEN) and its link says it was revoked',
   args: [{ name: 'TOKEN', description: 'The invite token' }],
   async run(ctx) {
     if (await ctx.api.delete(ctx.args[0]!)) return 0;

@@ -7,7 +7,19 @@ import { commands } from './commands.js';
 import { createInvites } from './invites.js';
 import type { InvitesApi, InvitesOptions } from './types.js';
 
-export type { Invite, InvitesApi, ValidatedInvite, InviteLookup, InviteInvalidReason } from './types.js';
+export type {
+  Invite,
+  InvitesApi,
+  ValidatedInvite,
+  InviteLookup,
+  InviteInvalidReason,
+  InviteRecord,
+  InviteKind,
+  InviteStatus,
+  InviteUse,
+  InviteUsedEvent,
+  InviteRevokedEvent,
+} from './types.js';
 
 const WEEK = 7 * 86400;
 const PURGE_EVERY = 3600;
@@ -29,6 +41,9 @@ export default defineModule<InvitesApi, InvitesOptions>({
       defaultTtl: module.options.invite_expiry,
       now: () => module.time(),
       announce: (invite) => module.fireEvent('invite-created', invite),
+      archive: module.openStore('invite_archive', 'map'),
+      uses: module.openStore('invite_used', 'map'),
+      notify: (event: string, data: unknown) => void module.fireEvent(event, data),
     });
 
     // COMPAT: Prosody never removes expired invites; we purge them shortly after start, then hourly.

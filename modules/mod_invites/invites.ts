@@ -6,7 +6,7 @@
  */
 import { isStoreTable, KEEP, randomId, REMOVE } from 'canto/module-api';
 import type { MapStore, Removal, StoreTable, StoreValue } from 'canto/module-api';
-import type { Invite, InviteLookup, InvitesApi, ValidatedInvite } from './types.js';
+import type { Invite, InviteKind, InviteLookup, InviteRecord, InvitesApi, InviteUse, InviteUsedEvent, InviteRevokedEvent, ValidatedInvite } from './types.js';
 import { jidNode, nodeprep } from './username.js';
 
 export interface InvitesContext {
@@ -18,6 +18,24 @@ export interface InvitesContext {
   now(): number;
   /** Fires `invite-created`; listeners may add fields (`landing_page`) before the invite is stored. */
   announce(invite: Invite): void;
+  /** Canto's `invite_archive`: revoked and used-up invites by token (host-level), which Prosody never reads. */
+  archive: MapStore<StoreValue>;
+  /** Canto's `invite_used`: per account, the invites it used, by token. */
+  uses: MapStore<StoreValue>;
+  /** Fires `invite-used` and `invite-revoked` once the change is stored. */
+  notify(event: 'invite-used', data: InviteUsedEvent): void;
+  notify(event: 'invite-revoked', data: InviteRevokedEvent): void;
+}
+
+/** Archived records stay this long past their expiry, so an old link still says what became of it. */
+const ARCHIVE_KEPT = 30 * 86400;
+
+export function kindOf(invite: Invite): InviteKind {
+  const data = invite.additional_data ?? {};
+  if (invite.type === 'roster') return 'contact';
+  if (typeof data.allow_reset === 'string') return 'reset';
+  if (invite.reusable === true || (Array.isArray(data.groups) && data.groups.length > 0)) return 'group';
+  return 'account';
 }
 
 /** Tokens are base64url; anything else cannot be one, and never reaches the store. */
@@ -38,6 +56,18 @@ function toRecord(invite: Invite): StoreTable {
   return record;
 }
 
+function withStatus(invite: Invite, now: number): InviteRecord {
+  return { ...invite, kind: kindOf(invite), status: now > invite.expires ? 'expired' : 'pending' };
+}
+
+function fromArchive(token: string, value: StoreValue | undefined): InviteRecord | undefined {
+  const invite = asInvite(token, value);
+  if (!invite || !isStoreTable(value)) return undefined;
+  const record: InviteRecord = { ...invite, kind: kindOf(invite), status: typeof value.revoked_at === 'number' ? 'revoked' : 'used' };
+  if (Array.isArray(value.used_by)) record.used_by = value.used_by.filter((u): u is string => typeof u === 'string');
+  return record;
+}
+
 function toValidated(invite: Invite): ValidatedInvite {
   const node = jidNode(invite.jid);
   const reset = invite.additional_data?.allow_reset;
@@ -48,7 +78,9 @@ function toValidated(invite: Invite): ValidatedInvite {
     reusable: invite.reusable === true,
     created_at: invite.created_at,
     expires: invite.expires,
+    uses: typeof invite.uses === 'number' ? invite.uses : 0,
   };
+  if (typeof invite.max_uses === 'number') validated.max_uses = invite.max_uses;
   if (invite.type === 'roster' && node !== undefined) validated.inviter = node;
   if (invite.type === 'register' && typeof reset === 'string') validated.reset = reset;
   else if (invite.type === 'register' && node !== undefined) validated.username = node;
@@ -89,8 +121,10 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
     additionalData: StoreTable | undefined,
     ttl: number | undefined,
     reusable = false,
+    maxUses?: number,
   ): Promise<Invite> {
     if (ttl !== undefined && !(Number.isFinite(ttl) && ttl >= 0)) throw new RangeError(`Invalid invite ttl ${ttl}`);
+    if (maxUses !== undefined && !(Number.isInteger(maxUses) && maxUses >= 1)) throw new RangeError(`Invalid max_uses ${maxUses}`);
     const token = randomId(18);
     const created_at = ctx.now();
     const expires = created_at + Math.round(ttl ?? ctx.defaultTtl);
@@ -105,6 +139,10 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
       expires,
     };
     if (additionalData) invite.additional_data = additionalData;
+    if (maxUses !== undefined) {
+      invite.max_uses = maxUses;
+      reusable = maxUses > 1;
+    }
     if (reusable) invite.reusable = true;
     ctx.announce(invite);
     if (allowRegistration) await store.set(null, token, toRecord(invite));
@@ -123,9 +161,43 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
     if (inviter !== undefined) await store.set(inviter, invite!.token, undefined);
   }
 
-  return {
-    createAccount: async (username, additionalData, ttl) =>
-      create('register', username === undefined ? host : `${preparedOrThrow(username)}@${host}`, true, additionalData, ttl),
+  /**
+   * Invites taken out of `invite_token` whose archive record is still being written: a use
+   * that finds nothing waits for it, so it can say "used" rather than "invalid".
+   */
+  const archiving = new Map<string, Promise<void>>();
+
+  /** Called inside the update that removes the invite; the record follows once that is stored. */
+  function willArchive(token: string): (invite: Invite, extra: StoreTable) => Promise<void> {
+    let done!: () => void;
+    archiving.set(token, new Promise<void>((resolve) => (done = resolve)));
+    return async (invite, extra) => {
+      try {
+        await ctx.archive.set(null, invite.token, { ...toRecord(invite), ...extra });
+      } finally {
+        archiving.delete(token);
+        done();
+      }
+    };
+  }
+
+  async function remember(username: string, invite: Invite, now: number): Promise<void> {
+    const use: StoreTable = { kind: kindOf(invite), used_at: now };
+    if (typeof invite.additional_data?.source === 'string') use.source = invite.additional_data.source;
+    await ctx.uses.set(username, invite.token, use);
+  }
+
+  /** Why a token that is not in `invite_token` fails: Canto may remember it. */
+  async function archivedReason(token: string): Promise<InviteLookup> {
+    await archiving.get(token);
+    const record = fromArchive(token, await ctx.archive.get(null, token));
+    if (!record) return { ok: false, reason: 'token-invalid' };
+    return { ok: false, reason: record.status === 'revoked' ? 'token-revoked' : 'token-used' };
+  }
+
+  const api: InvitesApi = {
+    createAccount: async (username, additionalData, ttl, maxUses) =>
+      create('register', username === undefined ? host : `${preparedOrThrow(username)}@${host}`, true, additionalData, ttl, false, username === undefined ? maxUses : undefined),
 
     async createAccountReset(username, ttl = 86400) {
       const node = preparedOrThrow(username);
@@ -135,43 +207,114 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
     createContact: async (username, allowRegistration, additionalData, ttl) =>
       create('roster', `${preparedOrThrow(username)}@${host}`, allowRegistration, additionalData, ttl),
 
-    createGroup: (groupIds, additionalData, ttl) =>
-      create('register', host, true, { groups: [...groupIds], ...additionalData }, ttl, ttl !== undefined),
+    createGroup: (groupIds, additionalData, ttl, maxUses) =>
+      create('register', host, true, { groups: [...groupIds], ...additionalData }, ttl, ttl !== undefined, maxUses),
 
     async get(token, username) {
       if (!token) return { ok: false, reason: 'no-token' };
-      return validate(await lookup(token), username, ctx.now());
+      const invite = await lookup(token);
+      if (!invite && TOKEN_SHAPE.test(token)) return archivedReason(token);
+      return validate(invite, username, ctx.now());
     },
 
     async use(token, username) {
       if (!token) return { ok: false, reason: 'no-token' };
       if (!TOKEN_SHAPE.test(token)) return { ok: false, reason: 'token-invalid' };
-      const seen: { result: InviteLookup; invite?: Invite } = { result: { ok: false, reason: 'token-invalid' } };
-      // The check and the delete are one atomic update: of two concurrent uses, one sees nothing.
+      const now = ctx.now();
+      const user = username === undefined ? undefined : nodeprep(username) ?? username;
+      const seen: { result: InviteLookup; used?: Invite; archive?: ReturnType<typeof willArchive> } = { result: { ok: false, reason: 'token-invalid' } };
+      // Check, count and (for the last use) delete in one atomic update: of two concurrent uses
+      // of a single-use invite one sees nothing, and a reusable one never passes max_uses.
       await store.update(null, token, (current) => {
         const invite = asInvite(token, current);
-        seen.result = validate(invite, username, ctx.now());
-        if (invite) seen.invite = invite;
-        return !seen.result.ok || invite?.reusable === true ? KEEP : undefined;
+        seen.result = validate(invite, username, now);
+        if (!seen.result.ok || !invite) return KEEP;
+        const used: Invite = { ...invite, uses: (invite.uses ?? 0) + 1 };
+        if (user !== undefined) used.used_by = [...(invite.used_by ?? []), user];
+        seen.used = used;
+        const spent = invite.reusable !== true || (invite.max_uses !== undefined && used.uses! >= invite.max_uses);
+        if (spent) seen.archive = willArchive(token);
+        return spent ? undefined : toRecord(used);
       });
-      if (seen.result.ok && !seen.result.invite.reusable) await forgetContact(seen.invite);
+      if (!seen.result.ok) return seen.result.reason === 'token-invalid' ? archivedReason(token) : seen.result;
+      const used = seen.used!;
+      if (seen.archive) {
+        await seen.archive(used, { used_at: now });
+        await forgetContact(used);
+      }
+      if (user !== undefined) await remember(user, used, now);
+      const event: InviteUsedEvent = { invite: toValidated(used), uses: used.uses! };
+      if (user !== undefined) event.username = user;
+      ctx.notify('invite-used', event);
       return seen.result;
     },
 
     info: lookup,
 
-    async delete(token) {
-      if (!TOKEN_SHAPE.test(token)) return false;
-      const seen: { found: boolean; invite?: Invite } = { found: false };
-      await store.update(null, token, (current) => {
-        seen.found = current !== undefined;
-        const invite = asInvite(token, current);
-        if (invite) seen.invite = invite;
-        return current === undefined ? KEEP : undefined;
-      });
-      await forgetContact(seen.invite);
-      return seen.found;
+    async record(token) {
+      if (!TOKEN_SHAPE.test(token)) return undefined;
+      const live = await lookup(token);
+      if (live) return withStatus(live, ctx.now());
+      return fromArchive(token, await ctx.archive.get(null, token));
     },
+
+    async list(query = {}) {
+      const now = ctx.now();
+      const records: InviteRecord[] = [];
+      for (const [token, value] of await store.getAll(null)) {
+        const invite = asInvite(token, value);
+        if (invite) records.push(withStatus(invite, now));
+      }
+      if (query.valid !== true) {
+        for (const [token, value] of await ctx.archive.getAll(null)) {
+          const record = fromArchive(token, value);
+          if (record) records.push(record);
+        }
+      }
+      const after = query.after;
+      const chosen = records
+        .filter((r) => (query.valid === undefined || (r.status === 'pending') === query.valid) && (query.kind === undefined || r.kind === query.kind))
+        .filter((r) => !after || r.created_at > after.created_at || (r.created_at === after.created_at && r.token > after.token))
+        .sort((a, b) => a.created_at - b.created_at || (a.token < b.token ? -1 : 1));
+      return query.limit === undefined ? chosen : chosen.slice(0, query.limit);
+    },
+
+    async revoke(token, by) {
+      if (!TOKEN_SHAPE.test(token)) return undefined;
+      const now = ctx.now();
+      const seen: { invite?: Invite; archive?: ReturnType<typeof willArchive> } = {};
+      await store.update(null, token, (current) => {
+        const invite = asInvite(token, current);
+        if (!invite) return KEEP;
+        seen.invite = invite;
+        seen.archive = willArchive(token);
+        return undefined;
+      });
+      const invite = seen.invite;
+      if (!invite) return undefined;
+      await seen.archive!(invite, { revoked_at: now, revoked_by: by });
+      await forgetContact(invite);
+      const record: InviteRecord = { ...invite, kind: kindOf(invite), status: 'revoked', revoked_at: now, revoked_by: by };
+      ctx.notify('invite-revoked', { invite: record, revoked_at: now, revoked_by: by });
+      return record;
+    },
+
+    delete: async (token) => (await api.revoke(token, 'ctl')) !== undefined,
+
+    async usedBy(username) {
+      const node = nodeprep(username);
+      if (node === undefined) return [];
+      const uses: InviteUse[] = [];
+      for (const [token, value] of await ctx.uses.getAll(node)) {
+        if (!isStoreTable(value) || typeof value.used_at !== 'number') continue;
+        const use: InviteUse = { token, kind: (value.kind as InviteKind | undefined) ?? 'account', used_at: value.used_at };
+        if (typeof value.source === 'string') use.source = value.source;
+        uses.push(use);
+      }
+      return uses.sort((a, b) => a.used_at - b.used_at);
+    },
+
+    prepareUsername: nodeprep,
 
     async pending() {
       const now = ctx.now();
@@ -209,7 +352,13 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
         await store.setKeys(user, changes);
         for (const token of Object.keys(changes)) tokens.add(token);
       }
+      const old: Record<string, Removal> = {};
+      for (const [token, value] of await ctx.archive.getAll(null)) {
+        if (!isStoreTable(value) || !(typeof value.expires === 'number' && now <= value.expires + ARCHIVE_KEPT)) old[token] = REMOVE;
+      }
+      if (Object.keys(old).length) await ctx.archive.setKeys(null, old);
       return tokens.size;
     },
   };
+  return api;
 }

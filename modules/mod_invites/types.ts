@@ -18,14 +18,80 @@ export interface Invite {
   created_at: number;
   /** Unix seconds; the invite is valid up to and including this second. */
   expires: number;
-  /** Only group invites with an explicit ttl. */
+  /** Group invites with an explicit ttl, and invites with `max_uses` above 1. */
   reusable?: boolean;
   /** Set by a landing-page module in its `invite-created` handler. */
   landing_page?: string;
+  /**
+   * Canto: how many accounts a reusable invite may create. Prosody ignores the field (and its
+   * own registrations do not count), so only uses through Canto are limited.
+   */
+  max_uses?: number;
+  /** Canto: how often it was used so far. */
+  uses?: number;
+  /** Canto: the usernames that used it, oldest first. */
+  used_by?: string[];
 }
 
-/** Why `get`/`use` refused a token (Prosody's reasons, plus `wrong-username`). */
-export type InviteInvalidReason = 'no-token' | 'token-invalid' | 'token-expired' | 'wrong-username';
+/** What an invite is for: `account` (open or username-bound), `group`, `reset` or `contact`. */
+export type InviteKind = 'account' | 'group' | 'reset' | 'contact';
+
+/** `pending` can be used; the others say why not. */
+export type InviteStatus = 'pending' | 'expired' | 'revoked' | 'used';
+
+/**
+ * An invite with what became of it: pending ones from `invite_token`, revoked and used-up ones
+ * from Canto's `invite_archive` (which Prosody does not read, so it cannot accept them).
+ */
+export interface InviteRecord extends Invite {
+  kind: InviteKind;
+  status: InviteStatus;
+  /** Unix seconds of the last use. */
+  used_at?: number;
+  revoked_at?: number;
+  /** Who revoked it: `ctl`, `api/token/KEY_ID`. */
+  revoked_by?: string;
+}
+
+/** Which invite an account used (`invite_used` store, per user, by token). */
+export interface InviteUse {
+  token: string;
+  kind: InviteKind;
+  used_at: number;
+  source?: string;
+}
+
+/** `invite-used`: fired after a use succeeded (the invite consumed, or its count raised). */
+export interface InviteUsedEvent {
+  invite: ValidatedInvite;
+  /** The account that used it, when the caller said. */
+  username?: string;
+  /** Uses so far, this one included. */
+  uses: number;
+}
+
+/** `invite-revoked`: fired after an invite was revoked and its record archived. */
+export interface InviteRevokedEvent {
+  invite: InviteRecord;
+  revoked_at: number;
+  revoked_by: string;
+}
+
+/** Filters and paging for `list`. */
+export interface InviteQuery {
+  kind?: InviteKind;
+  /** true: pending only; false: expired, revoked and used only; absent: both. */
+  valid?: boolean;
+  /** Start after this invite (the last of the previous page). */
+  after?: { created_at: number; token: string };
+  limit?: number;
+}
+
+/**
+ * Why `get`/`use` refused a token: Prosody's reasons, plus `wrong-username`, and
+ * `token-revoked` / `token-used` for invites Canto keeps a record of (Prosody says `token-invalid`).
+ */
+export type InviteInvalidReason = 'no-token' | 'token-invalid' | 'token-expired' | 'token-revoked' | 'token-used' | 'wrong-username';
 
 /** A valid invite as `get` returns it. */
 export interface ValidatedInvite {
@@ -43,6 +109,8 @@ export interface ValidatedInvite {
   reusable: boolean;
   created_at: number;
   expires: number;
+  max_uses?: number;
+  uses: number;
 }
 
 export type InviteLookup =
@@ -50,28 +118,48 @@ export type InviteLookup =
   | { ok: false; reason: InviteInvalidReason };
 
 export interface InvitesApi {
-  /** An account invite; bound to `username` when given. `ttl` in seconds, default `invite_expiry`. */
-  createAccount(username?: string, additionalData?: StoreTable, ttl?: number): Promise<Invite>;
+  /**
+   * An account invite; bound to `username` when given. `ttl` in seconds, default `invite_expiry`.
+   * `maxUses` above 1 makes an open invite reusable that many times.
+   */
+  createAccount(username?: string, additionalData?: StoreTable, ttl?: number, maxUses?: number): Promise<Invite>;
   /** A password-reset invite for `username` (default ttl one day). */
   createAccountReset(username: string, ttl?: number): Promise<Invite>;
   /** A contact invite from `username`; with `allowRegistration` the invitee may also create an account. */
   createContact(username: string, allowRegistration: boolean, additionalData?: StoreTable, ttl?: number): Promise<Invite>;
-  /** A group invite; reusable until it expires when a `ttl` is given (as Prosody). */
-  createGroup(groupIds: string[], additionalData?: StoreTable, ttl?: number): Promise<Invite>;
+  /** A group invite; reusable until it expires when a `ttl` is given (as Prosody), or `maxUses` times. */
+  createGroup(groupIds: string[], additionalData?: StoreTable, ttl?: number, maxUses?: number): Promise<Invite>;
   /**
    * Validate a token. `username`, when given, is the account about to be registered: a
    * username-bound invite refuses any other name with `wrong-username`.
    */
   get(token: string | null | undefined, username?: string): Promise<InviteLookup>;
-  /** Validate and consume a token in one atomic step: two concurrent uses cannot both succeed. */
+  /**
+   * Validate and consume a token in one atomic step: two concurrent uses cannot both succeed,
+   * and a reusable invite is never used more than `max_uses` times. With `username`, the use is
+   * recorded on the invite and on the account; `invite-used` fires.
+   */
   use(token: string | null | undefined, username?: string): Promise<InviteLookup>;
   /** The stored record, valid or expired (for `ctl mod_invites show`); `undefined` when there is none. */
   info(token: string): Promise<Invite | undefined>;
-  /** Delete an invite; false when there was none. */
+  /** Any invite Canto knows of, pending, expired, revoked or used up, with its status. */
+  record(token: string): Promise<InviteRecord | undefined>;
+  /** Invites by creation (oldest first), filtered and paged. */
+  list(query?: InviteQuery): Promise<InviteRecord[]>;
+  /**
+   * Revoke a pending invite: it stops working at once (for Prosody too) and its record is kept
+   * with `revoked_at` and `revoked_by`; `invite-revoked` fires. `undefined` when none was pending.
+   */
+  revoke(token: string, by: string): Promise<InviteRecord | undefined>;
+  /** Revoke (as `ctl`); false when there was no pending invite. */
   delete(token: string): Promise<boolean>;
+  /** The invites an account used, oldest first. */
+  usedBy(username: string): Promise<InviteUse[]>;
+  /** The prepared form of a username (nodeprep), or `undefined` when it is not a valid one. */
+  prepareUsername(username: string): string | undefined;
   /** Invites that have not expired, oldest first. */
   pending(): Promise<Invite[]>;
-  /** Remove expired invites (and their per-user contact entries); returns how many. */
+  /** Remove expired invites (and their per-user contact entries), and archived records a month past their expiry; returns how many invites. */
   purgeExpired(): Promise<number>;
 }
 

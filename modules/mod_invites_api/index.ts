@@ -2,14 +2,17 @@
  * mod_invites_api: an authenticated HTTP API that creates account invites
  * (`GET|POST /invites_api?key=ID/SECRET` or `Authorization: Bearer ID/SECRET`).
  */
-import { defineModule, isStoreTable, KEEP } from 'canto/module-api';
+import { defineModule, HttpError, isStoreTable, KEEP } from 'canto/module-api';
 import type { HandlerResult, HttpRequest, StoreTable } from 'canto/module-api';
-import { commands, keyStore } from './commands.js';
+import { commands, keyStore, scopesOf } from './commands.js';
 import { credentials, wantsJson, wantsRedirect } from './credentials.js';
 import { parseKey, secretMatches } from './keys.js';
 import { optionsSchema } from './options.js';
 import type { InvitesApiOptions } from './options.js';
 import { FailureThrottle } from './throttle.js';
+import type { ApiKey, InvitesApiKeys, Scope } from './types.js';
+
+export type { ApiKey, InvitesApiKeys, Scope } from './types.js';
 
 /** last_used is written at most this often per key, so a busy key does not rewrite the file on every request. */
 const LAST_USED_GRANULARITY = 60;
@@ -17,18 +20,20 @@ const LAST_USED_GRANULARITY = 60;
 /** Only a well-formed id is worth logging; anything else may be a mangled secret. */
 const ID_SHAPE = /^[A-Za-z0-9_-]{1,32}$/;
 
-export default defineModule<void, InvitesApiOptions>({
+/** Whether a key with `held` scopes may do what `scope` allows. */
+function permits(held: readonly Scope[], scope: Scope): boolean {
+  return held.includes(scope) || (scope.startsWith('admin:') && held.includes('admin'));
+}
+
+export default defineModule<InvitesApiKeys, InvitesApiOptions>({
   options: optionsSchema,
 
   async load(module) {
-    if (module.processType !== 'server') return;
-    const invites = await module.depends('invites');
     const keys = keyStore(module);
     const throttle = new FailureThrottle(module.options.invites_api_max_failures, module.options.invites_api_failure_window);
 
     /** The key's record if the request proves it holds the key, else why not. */
-    async function authenticate(request: HttpRequest, now: number): Promise<{ id: string; record: StoreTable } | string> {
-      const found = credentials(request);
+    async function check(found: ReturnType<typeof credentials>, now: number): Promise<{ id: string; record: StoreTable } | string> {
       if ('error' in found) return found.error;
       const key = parseKey(found.key);
       if (!key) return 'malformed key';
@@ -40,15 +45,57 @@ export default defineModule<void, InvitesApiOptions>({
       return { id: key.id, record };
     }
 
+    /** last_used is bookkeeping, not part of the answer: the request does not wait for it. */
+    function recordUse(id: string, record: StoreTable, now: number): void {
+      if (Number(record.last_used) > now - LAST_USED_GRANULARITY) return;
+      keys
+        .update(null, id, (current) => (isStoreTable(current) ? { ...current, last_used: now } : KEEP))
+        .catch((err: Error) => module.log('warn', 'Could not record use of API key %s: %s', id, err.message));
+    }
+
+    const api: InvitesApiKeys = {
+      async authenticate(request, scope, realm) {
+        const now = module.time();
+        const wait = throttle.retryAfter(request.ip, now);
+        if (wait > 0) throw new HttpError(429, 'resource-constraint', 'Too many failed attempts', { headers: { 'Retry-After': String(wait) } });
+        // COMPAT: Prosody's admin API takes mod_tokenauth bearer tokens of an admin's session;
+        // Canto takes its own API keys, with a scope, and only in the Authorization header.
+        const header = request.headers.authorization;
+        const auth = await check(header === undefined ? { error: 'no key' } : credentials(request), now);
+        // COMPAT: Prosody sets the challenge as an `Authorization` response header; it belongs in WWW-Authenticate.
+        const challenge = { 'WWW-Authenticate': `Bearer realm="${realm.replace(/["\\]/g, '')}"` };
+        if (typeof auth === 'string') {
+          throttle.fail(request.ip, now);
+          module.log(header === undefined ? 'debug' : 'warn', 'Refused API request from %s: %s', request.ip, auth);
+          throw new HttpError(401, 'not-authorized', header === undefined ? 'An API key is required' : 'Invalid API key', { headers: challenge });
+        }
+        const scopes = scopesOf(auth.record);
+        if (!permits(scopes, scope)) {
+          module.log('warn', 'API key %s lacks scope %s', auth.id, scope);
+          throw new HttpError(403, 'forbidden', `This API key does not have the ${scope} scope`);
+        }
+        recordUse(auth.id, auth.record, now);
+        const key: ApiKey = { id: auth.id, scopes };
+        if (typeof auth.record.name === 'string') key.name = auth.record.name;
+        return key;
+      },
+    };
+    if (module.processType !== 'server') return api;
+    const invites = await module.depends('invites');
+
     async function handle(request: HttpRequest): Promise<HandlerResult> {
       const now = module.time();
       const wait = throttle.retryAfter(request.ip, now);
       if (wait > 0) return { status: 429, headers: { 'Retry-After': String(wait) } };
 
-      const auth = await authenticate(request, now);
+      const auth = await check(credentials(request), now);
       if (typeof auth === 'string') {
         throttle.fail(request.ip, now);
         module.log('warn', 'Refused invite request from %s: %s', request.ip, auth);
+        return 403;
+      }
+      if (!permits(scopesOf(auth.record), 'invite')) {
+        module.log('warn', 'Refused invite request from %s: API key %s lacks scope invite', request.ip, auth.id);
         return 403;
       }
       const allowed = isStoreTable(auth.record.allowed_methods) ? auth.record.allowed_methods : { GET: true, POST: true };
@@ -59,12 +106,7 @@ export default defineModule<void, InvitesApiOptions>({
 
       const invite = await invites.createAccount(undefined, { source: `api/token/${auth.id}` });
       module.log('info', 'Created invite %s... via API key %s', invite.token.slice(0, 6), auth.id);
-      if (!(Number(auth.record.last_used) > now - LAST_USED_GRANULARITY)) {
-        // Bookkeeping, not part of the answer: the 201 does not wait for it.
-        keys
-          .update(null, auth.id, (current) => (isStoreTable(current) ? { ...current, last_used: now } : KEEP))
-          .catch((err: Error) => module.log('warn', 'Could not record use of API key %s: %s', auth.id, err.message));
-      }
+      recordUse(auth.id, auth.record, now);
 
       const location = invite.landing_page ?? invite.uri;
       const status = wantsRedirect(request.query) ? 303 : 201;
@@ -75,6 +117,7 @@ export default defineModule<void, InvitesApiOptions>({
 
     // COMPAT: POST is routed too; Prosody's keys allow POST but it has no POST route (404).
     module.provides('http', { route: { GET: handle, POST: handle } });
+    return api;
   },
 
   commands,

@@ -80,7 +80,8 @@ export default defineModule<void, Options>({
       return invites.get(token);
     };
     // COMPAT: Prosody answers 200 for a bad invite; a status tells clients and crawlers the truth.
-    const failFor = (result: InviteLookup & { ok: false }) => fail(result.reason === 'token-expired' ? 'expired' : 'unknown');
+    const failFor = (result: InviteLookup & { ok: false }) =>
+      fail(result.reason === 'token-expired' ? 'expired' : result.reason === 'token-revoked' ? 'revoked' : result.reason === 'token-used' ? 'used' : 'unknown');
 
     const servePage = async (request: HttpRequest): Promise<HttpReply> => {
       const result = await lookup(request);

@@ -41,7 +41,7 @@ t.test("Prosody's data", async (t) => {
   await t.test("list shows Prosody's keys as prosodyctl does", async (t) => {
     const listed = await runCtl(dir, ['mod_invites_api', 'list', 'example.com'], { env });
     t.equal(listed.code, 0, listed.stderr);
-    t.match(listed.stdout, /^32Cmdy9Xpv_d\tMy test key\tnever\t\S+\npDHbpWD1jDUP\t<unknown>\tnever\t\S+\n$/);
+    t.match(listed.stdout, /^32Cmdy9Xpv_d\tMy test key\tnever\t\S+\tinvite\npDHbpWD1jDUP\t<unknown>\tnever\t\S+\tinvite\n$/);
   });
 
   await t.test("a key Canto creates is stored beside Prosody's in the same file", async (t) => {
@@ -81,6 +81,8 @@ t.test("Prosody's data", async (t) => {
         'created_at: 2026-11-22T11:53:39Z',
         'expires: 2026-11-29T11:53:39Z',
         'reusable: no',
+        'status: pending',
+        'uses: 0',
         'description: account bob',
         '',
       ].join('\n'),

@@ -152,7 +152,7 @@ t.test('the invites API', async (t) => {
   await t.test('list shows expiry and last use as further columns', async (t) => {
     const listed = await runCtl(dir, ['mod_invites_api', 'list', 'example.com']);
     t.equal(listed.code, 0, listed.stderr);
-    t.match(listed.stdout, new RegExp(`^${id}\\tscripts\\tnever\\t\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`, 'm'));
+    t.match(listed.stdout, new RegExp(`^${id}\\tscripts\\tnever\\t\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\tinvite$`, 'm'));
     t.match(listed.stdout, /^getonly12345\t<unknown>\tnever\t/m);
   });
 
@@ -173,7 +173,7 @@ t.test('an expired key is refused with 403', async (t) => {
   const shortKey = await createKey(dir, ['short', '--expires-after', '1 hour'], env);
   const longKey = await createKey(dir, ['long', '--expires-after', '2d'], env);
   const listed = await runCtl(dir, ['mod_invites_api', 'list', 'example.com'], { env });
-  t.match(listed.stdout, /\tshort\t2027-01-15T09:\d\d:\d\dZ\tnever\n/);
+  t.match(listed.stdout, /\tshort\t2027-01-15T09:\d\d:\d\dZ\tnever\tinvite\n/);
 
   const server = await startCanto(t, { config, dir, env: { CANTO_NOW: String(T0 + 7200) } });
   t.equal((await request(server.url(`/invites_api?key=${shortKey}`))).status, 403, 'one hour later plus one: expired');

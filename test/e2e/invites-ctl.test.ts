@@ -82,8 +82,14 @@ t.test('mod_invites generate', async (t) => {
     t.equal(again.code, 1);
     t.match(again.stderr, 'Error: invite not found');
     const shown = await ctl(dir, 'mod_invites', 'show', 'example.com', token);
-    t.equal(shown.code, 1);
-    t.match(shown.stderr, 'Error: invite not found');
+    t.equal(shown.code, 0, 'the revoked invite keeps its record');
+    t.match(shown.stdout, /^status: revoked\nuses: 0\nrevoked_at: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nrevoked_by: ctl\n/m);
+    const all = await ctl(dir, 'mod_invites', 'list', 'example.com', '--all');
+    t.match(all.stdout, new RegExp(`^${token}\\tregister\\t\\S+\\t.*; revoked \\S+ by ctl$`, 'm'));
+    t.match(all.stdout, /^6 invites$/m);
+    const unknown = await ctl(dir, 'mod_invites', 'show', 'example.com', 'AAAAAAAAAAAAAAAAAAAAAAAA');
+    t.equal(unknown.code, 1);
+    t.match(unknown.stderr, 'Error: invite not found');
   });
 
   await t.test('invite_expiry is read as seconds or a period', async (t) => {
@@ -151,7 +157,7 @@ t.test('mod_invites_api delete of a missing key says so and exits 1', async (t) 
   const created = await ctl(dir, 'mod_invites_api', 'create', 'example.com');
   t.match(created.stdout, /^[A-Za-z0-9_-]{12}\/[A-Za-z0-9_-]{36}\n$/);
   const listed = await ctl(dir, 'mod_invites_api', 'list', 'example.com');
-  t.equal(listed.stdout, `${created.stdout.split('/')[0]}\t<unknown>\tnever\tnever\n`);
+  t.equal(listed.stdout, `${created.stdout.split('/')[0]}\t<unknown>\tnever\tnever\tinvite\n`);
   const deleted = await ctl(dir, 'mod_invites_api', 'delete', 'example.com', created.stdout.split('/')[0]!);
   t.equal(deleted.code, 0);
 });

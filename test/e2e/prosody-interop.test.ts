@@ -55,7 +55,7 @@ if (!existsSync(PROSODYCTL) || !existsSync(INVITES_API)) {
       t.equal(created.code, 0);
       const key = created.stdout.trim();
       t.match(key, /^[A-Za-z0-9_-]{12}\/[A-Za-z0-9_-]{36}$/);
-      t.match(await cantoList('mod_invites_api', 'list', 'example.com'), `${key.split('/')[0]}\tProsody key\tnever\tnever\n`);
+      t.match(await cantoList('mod_invites_api', 'list', 'example.com'), `${key.split('/')[0]}\tProsody key\tnever\tnever\tinvite\n`);
       const reply = await request(server.url(`/invites_api?key=${key}`), { headers: { Host: 'example.com' } });
       t.equal(reply.status, 201);
     });

@@ -87,8 +87,8 @@ t.test('the README workflow, step by step', async (t) => {
   await t.test('key management: list shows the id and the name', async (t) => {
     const listed = await runCtl(dir, ['mod_invites_api', 'list', 'example.com']);
     t.equal(listed.code, 0, listed.stderr);
-    t.equal(listed.stdout, `${id}\tMy test key\tnever\t${listed.stdout.split('\t')[3]}`);
-    t.match(listed.stdout, /\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/, 'then expiry (never) and last use');
+    t.equal(listed.stdout, `${id}\tMy test key\tnever\t${listed.stdout.split('\t')[3]}\tinvite\n`);
+    t.match(listed.stdout, /\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\tinvite\n$/, 'then expiry (never), last use and scopes');
   });
 
   await t.test('key management: delete revokes the key on the running server at once', async (t) => {

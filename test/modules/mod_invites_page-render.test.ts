@@ -20,6 +20,7 @@ const account: ValidatedInvite = {
   reusable: false,
   created_at: 1795348416,
   expires: 1795953216,
+  uses: 0,
 };
 const site = { siteName: 'example.com', host: 'example.com', basePath: '/invite' };
 const apps = BUILT_IN_APPS.map((spec) => normaliseApp(spec, 'register_apps', '/register_apps'));

@@ -6,7 +6,7 @@ import { html } from '../html.js';
 import { layout } from './layout.js';
 import type { SiteView } from './view.js';
 
-export type ErrorKind = 'unknown' | 'expired' | 'unknown-app';
+export type ErrorKind = 'unknown' | 'expired' | 'revoked' | 'used' | 'unknown-app';
 
 const TEXT: Record<ErrorKind, { status: number; heading: string; text: string }> = {
   unknown: {
@@ -18,6 +18,16 @@ const TEXT: Record<ErrorKind, { status: number; heading: string; text: string }>
     status: 410,
     heading: 'Invite expired',
     text: 'Sorry, this invite has expired. Ask the person who invited you for a new one.',
+  },
+  revoked: {
+    status: 410,
+    heading: 'Invite revoked',
+    text: 'Sorry, this invite has been revoked and can no longer be used. Ask the person who invited you for a new one.',
+  },
+  used: {
+    status: 410,
+    heading: 'Invite already used',
+    text: 'This invite has already been used as often as it allows. If you created an account with it, open your chat app and sign in; otherwise ask the person who invited you for a new one.',
   },
   'unknown-app': {
     status: 404,

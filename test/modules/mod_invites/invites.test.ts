@@ -41,6 +41,9 @@ function memoryStore(): MapStore<StoreValue> & { tables: Map<string | null, Map<
 
 function setup(start = 1_800_000_000) {
   const store = memoryStore();
+  const archive = memoryStore();
+  const uses = memoryStore();
+  const events: [string, unknown][] = [];
   const clock = { now: start };
   const created: Invite[] = [];
   const invites = createInvites({
@@ -52,8 +55,11 @@ function setup(start = 1_800_000_000) {
       created.push(invite);
       if (invite.allow_registration) invite.landing_page = `https://example.com/invite?${invite.token}`;
     },
+    archive,
+    uses,
+    notify: (event: string, data: unknown) => void events.push([event, data]),
   });
-  return { store, clock, created, invites };
+  return { store, archive, uses, events, clock, created, invites };
 }
 
 t.test('an account invite is stored as Prosody stores it', async (t) => {
@@ -111,7 +117,7 @@ t.test('a group invite is reusable only when given a ttl', async (t) => {
   t.match(await invites.use(many.token), { ok: true });
   t.match(await invites.use(many.token), { ok: true }, 'still there after a use');
   t.match(await invites.use(once.token), { ok: true });
-  t.same(await invites.use(once.token), { ok: false, reason: 'token-invalid' });
+  t.same(await invites.use(once.token), { ok: false, reason: 'token-used' });
 });
 
 t.test('get says why a token is refused', async (t) => {
@@ -149,7 +155,73 @@ t.test('use consumes a single-use invite once, even when two uses race', async (
   const invite = await invites.createAccount();
   const results = await Promise.all([invites.use(invite.token), invites.use(invite.token), invites.use(invite.token)]);
   t.equal(results.filter((r) => r.ok).length, 1);
-  t.same(await invites.get(invite.token), { ok: false, reason: 'token-invalid' });
+  t.same(await invites.get(invite.token), { ok: false, reason: 'token-used' });
+});
+
+t.test('max_uses: a reusable invite works that many times, even under racing uses, and counts them', async (t) => {
+  const { store, archive, events, invites } = setup();
+  const invite = await invites.createAccount(undefined, { source: 'test' }, 3600, 3);
+  t.equal(invite.reusable, true);
+  t.equal(invite.max_uses, 3);
+  t.match(await invites.use(invite.token, 'Ann'), { ok: true, invite: { uses: 0, max_uses: 3 } });
+  t.match(await invites.record(invite.token), { status: 'pending', uses: 1, used_by: ['ann'], kind: 'group' });
+  const results = await Promise.all(['bea', 'cid', 'dan', 'eve'].map((u) => invites.use(invite.token, u)));
+  t.equal(results.filter((r) => r.ok).length, 2, 'only two more of four racing uses succeed');
+  t.same(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason), ['token-used', 'token-used']);
+  t.notOk(store.tables.get(null)!.has(invite.token), 'gone from invite_token, so Prosody refuses it too');
+  const record = await invites.record(invite.token);
+  t.match(record, { status: 'used', uses: 3, max_uses: 3 });
+  t.equal(record!.used_by!.length, 3);
+  t.ok(archive.tables.get(null)!.has(invite.token));
+  t.same(events.filter(([e]) => e === 'invite-used').map(([, d]) => (d as { uses: number }).uses), [1, 2, 3]);
+  t.same(await invites.createAccount('bob', undefined, undefined, 5).then((i) => [i.reusable, i.max_uses]), [undefined, undefined], 'a username-bound invite stays single-use');
+  await t.rejects(invites.createGroup(['g'], undefined, 60, 0), RangeError);
+});
+
+t.test('each use is recorded on the account', async (t) => {
+  const { invites } = setup();
+  const invite = await invites.createAccount(undefined, { source: 'api/token/abc' });
+  await invites.use(invite.token, 'Zoe');
+  t.same(await invites.usedBy('zoe'), [{ token: invite.token, kind: 'account', used_at: 1_800_000_000, source: 'api/token/abc' }]);
+  t.same(await invites.usedBy('nobody'), []);
+  t.match(await invites.record(invite.token), { status: 'used', used_by: ['zoe'], uses: 1 });
+});
+
+t.test('revoke keeps a record: who and when, the link says revoked, the event fires', async (t) => {
+  const { store, events, clock, invites } = setup();
+  const invite = await invites.createContact('alice', true);
+  clock.now += 5;
+  const revoked = await invites.revoke(invite.token, 'api/token/k1');
+  t.match(revoked, { token: invite.token, status: 'revoked', revoked_at: clock.now, revoked_by: 'api/token/k1', kind: 'contact' });
+  t.notOk(store.tables.get(null)!.has(invite.token));
+  t.notOk(store.tables.get('alice')!.has(invite.token));
+  t.same(await invites.get(invite.token), { ok: false, reason: 'token-revoked' });
+  t.same(await invites.use(invite.token), { ok: false, reason: 'token-revoked' });
+  t.match(await invites.record(invite.token), { status: 'revoked', revoked_by: 'api/token/k1' });
+  t.equal(await invites.revoke(invite.token, 'again'), undefined, 'a revoked invite is not revoked twice');
+  t.match(events.find(([e]) => e === 'invite-revoked'), ['invite-revoked', { revoked_by: 'api/token/k1', invite: { token: invite.token } }]);
+});
+
+t.test('list filters by kind and validity and pages after a cursor', async (t) => {
+  const { clock, invites } = setup();
+  const a = await invites.createAccount();
+  clock.now += 1;
+  const g = await invites.createGroup(['x'], undefined, 100);
+  clock.now += 1;
+  const r = await invites.createAccountReset('bob');
+  clock.now += 1;
+  const gone = await invites.createAccount();
+  await invites.revoke(gone.token, 'ctl');
+  const tokens = (list: { token: string }[]) => list.map((i) => i.token);
+  t.same(tokens(await invites.list()), [a.token, g.token, r.token, gone.token]);
+  t.same(tokens(await invites.list({ valid: true })), [a.token, g.token, r.token]);
+  t.same(tokens(await invites.list({ valid: false })), [gone.token]);
+  t.same(tokens(await invites.list({ kind: 'group' })), [g.token]);
+  t.same(tokens(await invites.list({ kind: 'reset' })), [r.token]);
+  t.same(tokens(await invites.list({ limit: 2 })), [a.token, g.token]);
+  t.same(tokens(await invites.list({ limit: 2, after: { created_at: g.created_at, token: g.token } })), [r.token, gone.token]);
+  clock.now += 1_000_000;
+  t.same((await invites.list({ valid: false })).map((i) => i.status), ['expired', 'expired', 'expired', 'revoked']);
 });
 
 t.test('using a contact invite removes the inviter entry too', async (t) => {
