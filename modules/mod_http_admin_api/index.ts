@@ -1,6 +1,7 @@
 /**
  * mod_http_admin_api: Prosody's administration API (prosody-modules' module of the same name,
  * the API Snikket's web portal speaks) at /admin_api: invites, users, server information.
+ * Hosts whose `authentication` Canto cannot manage refuse to load it (module.accounts()).
  * Requests carry a Canto API key with an admin scope (`Authorization: Bearer ID/SECRET`).
  */
 import { cantoVersion, defineModule, jsonReply } from 'canto/module-api';
@@ -8,6 +9,7 @@ import type { HttpRequest, RouteSpec } from 'canto/module-api';
 import type { ApiKey, Scope } from '../mod_invites_api/types.js';
 import { inviteRoutes } from './invites-routes.js';
 import { describe } from './openapi.js';
+import { userRoutes } from './users-routes.js';
 
 interface Options {
   site_name?: string;
@@ -41,8 +43,11 @@ export default defineModule<void, Options>({
         },
       },
     };
+    const accounts = module.accounts();
+    const admins = new Set(module.getOptionArray('admins').map((jid) => jid.toLowerCase()));
     const routes: Record<string, RouteSpec<never, ApiKey> | ReturnType<typeof inviteRoutes>[string]> = {
-      ...inviteRoutes({ invites, authenticate: scoped('admin:invites') }),
+      ...inviteRoutes({ invites, authenticate: scoped('admin:invites'), userExists: (name) => accounts.exists(name) }),
+      ...userRoutes({ accounts, invites, roles: module.openStore('roles'), admins, host: module.host, authenticate: scoped('admin:users') }),
       ...server,
     };
     const basePath = new URL(module.httpUrl()).pathname.replace(/\/+$/, '');

@@ -4,22 +4,25 @@
  * fields, broken JSON, oversize bodies, another content type, hostile ids), none of them a 5xx
  * or a change to stored data. Every response is checked against the served openapi.json.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { request, runCtl, startCanto, testConfig, type Reply } from '../helpers/canto.js';
+import { request, runCtl, startCanto, testConfig, writeFiles, type Reply } from '../helpers/canto.js';
 import { OpenApiChecker } from '../helpers/openapi.js';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
-/** Every file under the data folder with its content, to show a refused request changed nothing. */
+/**
+ * Every file under the data folder with its content, to show a refused request changed nothing.
+ * The key store is left out: a key's last use is bookkeeping written after any accepted request.
+ */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (!name.endsWith('.lock')) out[p.slice(dir.length)] = readFileSync(p, 'utf8');
+      else if (!name.endsWith('.lock') && name !== 'invite_api_keys.dat') out[p.slice(dir.length)] = readFileSync(p, 'utf8');
     }
   };
   walk(join(dir, 'data'));
@@ -41,6 +44,17 @@ t.test('the admin API', async (t) => {
   const admin = await key('portal', '--scope', 'admin');
   const invitesOnly = await key('invites only', '--scope', 'admin:invites');
   const seed = await key('seed');
+  const usersOnly = await key('users only', '--scope', 'admin:users');
+  for (const user of ['alice', 'bob']) {
+    const added = await runCtl(dir, ['adduser', `${user}@example.com`], { input: 'a-long-password\na-long-password\n' });
+    if (added.code !== 0) throw new Error(added.stderr);
+  }
+  const DATA = join(dir, 'data', 'example%2ecom');
+  // 0.12's roles store, as its mod_invites_register writes it; and the record Canto keeps when an account uses an invite.
+  writeFiles(DATA, {
+    'roles/alice.dat': 'return {\n\t["prosody:admin"] = true;\n};\n',
+    'invite_used/bob.dat': 'return {\n\t["BobsInviteToken000000000"] = {\n\t\t["kind"] = "account";\n\t\t["used_at"] = 1795348416;\n\t\t["source"] = "api/token/abc";\n\t};\n};\n',
+  });
 
   const doc = JSON.parse((await request(server.url('/admin_api/openapi.json'))).body) as { paths: Record<string, unknown> };
   const checker = new OpenApiChecker(doc, '/admin_api');
@@ -66,7 +80,9 @@ t.test('the admin API', async (t) => {
   const json = (reply: Reply) => JSON.parse(reply.body) as Record<string, unknown>;
 
   await t.test('openapi.json describes the mounted routes and needs no key', async (t) => {
-    t.same(Object.keys(doc.paths).sort(), ['/invites', '/invites/account', '/invites/group', '/invites/reset', '/invites/{id}', '/openapi.json', '/server/info', '/server/metrics']);
+    t.same(Object.keys(doc.paths).sort(), [
+      '/invites', '/invites/account', '/invites/group', '/invites/reset', '/invites/{id}', '/openapi.json', '/server/info', '/server/metrics', '/users', '/users/{username}',
+    ]);
     t.equal((await call('GET', '/openapi.json', { key: null })).status, 200);
   });
 
@@ -84,11 +100,15 @@ t.test('the admin API', async (t) => {
   });
 
   await t.test('a key without the scope is 403', async (t) => {
-    for (const [k, path] of [[seed, '/invites'], [seed, '/server/info'], [invitesOnly, '/server/info'], [invitesOnly, '/server/metrics']] as const) {
+    const cases = [[seed, '/invites', 'admin:invites'], [seed, '/server/info', 'admin:server'], [invitesOnly, '/server/info', 'admin:server'],
+      [invitesOnly, '/server/metrics', 'admin:server'], [invitesOnly, '/users', 'admin:users'], [usersOnly, '/invites', 'admin:invites'], [seed, '/users/alice', 'admin:users']] as const;
+    for (const [k, path, scope] of cases) {
       const reply = await call('GET', path, { key: k });
       t.equal(reply.status, 403, path);
-      t.same(json(reply), { type: 'auth', condition: 'forbidden', text: `This API key does not have the ${path.startsWith('/server') ? 'admin:server' : 'admin:invites'} scope` });
+      t.same(json(reply), { type: 'auth', condition: 'forbidden', text: `This API key does not have the ${scope} scope` });
     }
+    t.equal((await call('DELETE', '/users/alice', { key: invitesOnly })).status, 403);
+    t.ok(existsSync(join(DATA, 'accounts', 'alice.dat')), 'a refused delete deletes nothing');
     t.equal((await call('GET', '/invites', { key: invitesOnly })).status, 200, 'admin:invites is enough for invites');
     t.equal((await request(server.url(`/invites_api?key=${admin}`))).status, 403, 'an admin key cannot mint invites at /invites_api without the invite scope');
     t.equal((await request(server.url(`/invites_api?key=${seed}`))).status, 201, "the seed key keeps doing what it did");
@@ -142,6 +162,7 @@ t.test('the admin API', async (t) => {
       ['group without groups', '/invites/group', '{"ttl":60}', 400, "Missing field 'groups'"],
       ['group, empty body', '/invites/group', '', 400, 'A JSON request body is required'],
       ['reset without username', '/invites/reset', '{}', 400, "Missing field 'username'"],
+      ['reset for no account', '/invites/reset', '{"username":"nobody"}', 404, 'User not found'],
       ['oversize', '/invites/account', JSON.stringify({ note: 'x'.repeat(70 * 1024) }), 413, ''],
     ];
     for (const [name, path, body, status, text] of cases) {
@@ -228,6 +249,28 @@ t.test('the admin API', async (t) => {
     t.match(shown.stdout, new RegExp(`^revoked_by: api/token/${admin.split('/')[0]}$`, 'm'));
     const all = await runCtl(dir, ['mod_invites', 'list', 'example.com', '--all']);
     t.match(all.stdout, new RegExp(`^${account}\\tregister\\t\\S+\\taccount; via api/token/\\S+; revoked \\S+ by api/token/`, 'm'));
+  });
+
+  await t.test('users: list, look up, delete (the account and all its data)', async (t) => {
+    const list = JSON.parse((await call('GET', '/users', { key: usersOnly })).body) as unknown[];
+    t.same(list, [
+      { username: 'alice', roles: ['prosody:admin'] },
+      { username: 'bob', roles: [], invite: { id: 'BobsInviteToken000000000', used_at: 1795348416, kind: 'account', source: 'api/token/abc' } },
+    ]);
+    t.same(json(await call('GET', '/users/alice')), { username: 'alice', roles: ['prosody:admin'] });
+    t.equal(json(await call('GET', '/users/ALICE')).username, 'alice', 'names are prepared as Prosody prepares them');
+    t.equal((await call('GET', '/users/nobody')).status, 404);
+    for (const name of ['a%20b', 'x%40y', encodeURIComponent('"quoted"')]) t.equal((await call('GET', `/users/${name}`)).status, 400, name);
+    const before = snapshot(dir);
+    t.equal((await call('DELETE', '/users/nobody')).status, 404);
+    t.equal((await call('DELETE', '/users/a%20b')).status, 400);
+    t.same(snapshot(dir), before, 'refused deletes change nothing');
+    const deleted = await call('DELETE', '/users/bob');
+    t.equal(deleted.status, 200);
+    t.notOk(existsSync(join(DATA, 'accounts', 'bob.dat')), 'the account is gone');
+    t.notOk(existsSync(join(DATA, 'invite_used', 'bob.dat')), 'and every store of that user, as prosodyctl deluser');
+    t.equal((await call('GET', '/users/bob')).status, 404);
+    t.equal((await call('DELETE', '/users/bob')).status, 404);
   });
 
   await t.test('server info and metrics', async (t) => {
