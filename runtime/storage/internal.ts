@@ -6,6 +6,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { CantoError } from '../errors.js';
+import { commitStats } from './commit-stats.js';
 import { copyValue, DataFile, prepareEntry } from './data-file.js';
 import type { Changes } from './data-file.js';
 import type { Entry } from './data-file.js';
@@ -70,6 +71,10 @@ export class InternalDriver implements StorageDriver {
 
   async close(): Promise<void> {
     await Promise.all([...this.#files.values()].map((f) => f.idle()));
+    const { commits, changes, totalMs, maxBatch } = commitStats();
+    if (commits > 0) {
+      this.#ctx.log('info', `${commits} commits of ${changes} changes: batches of ${(changes / commits).toFixed(1)} on average (at most ${maxBatch}), ${(totalMs / commits).toFixed(1)} ms each`);
+    }
   }
 
   /**
