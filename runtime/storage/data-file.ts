@@ -221,7 +221,7 @@ export interface DataFileOptions {
 }
 
 /** A commit waits at most this long for the callers it just answered to come back. */
-const MAX_GATHER_MS = 5;
+const MAX_GATHER_MS = 100;
 /** How often a commit that lost its lock to a stale-lock breaker starts over before failing. */
 const MAX_ATTEMPTS = 3;
 
@@ -241,7 +241,8 @@ export class DataFile {
   #flushing: Promise<void> | null = null;
   /** Set while the next commit waits for the last batch's callers: wakes it when they are back. */
   #gathering: { count: number; wake: () => void } | null = null;
-  #lastBatch = 0;
+  /** How many changes the next commit expects: those queued meanwhile plus the callers just answered. */
+  #expected = 0;
   #lastCommitMs = 0;
   #lastSettled = 0;
   /** The folder is known to exist (Prosody's mkdir cache); reset when a write finds it gone. */
@@ -344,22 +345,24 @@ export class DataFile {
 
   /**
    * Before a commit that follows another: the callers just answered are usually clients that
-   * send their next request at once. Starting the commit with whoever is back first would
-   * split them into two halves that take turns; so wait until as many changes are queued as
-   * the last batch held, or a quarter of the last commit's time (at most MAX_GATHER_MS) has
-   * passed since it was answered. A change after a quiet spell commits at once.
+   * send their next request at once. Starting the commit with the changes that queued up
+   * during the last one would leave those callers to the commit after, and the clients would
+   * split into two halves that take turns for good; so wait until the changes that were queued
+   * when the last commit was answered are joined by as many as it answered, or a quarter of the
+   * last commit's time (at most MAX_GATHER_MS) has passed. A change after a quiet spell commits
+   * at once.
    */
   async #gather(): Promise<void> {
     const window = Math.min(this.#lastCommitMs / 4, MAX_GATHER_MS);
     const left = this.#lastSettled + window - performance.now();
-    if (this.#queue.length >= this.#lastBatch || left <= 0) return;
+    if (this.#queue.length >= this.#expected || left <= 0) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(wake, left);
       function wake(): void {
         clearTimeout(timer);
         resolve();
       }
-      this.#gathering = { count: this.#lastBatch, wake };
+      this.#gathering = { count: this.#expected, wake };
     });
     this.#gathering = null;
   }
@@ -404,7 +407,7 @@ export class DataFile {
     });
     this.#lastSettled = performance.now();
     this.#lastCommitMs = this.#lastSettled - started;
-    this.#lastBatch = batch.length;
+    this.#expected = this.#queue.length + batch.length;
     recordCommit(batch.length, this.#lastCommitMs);
   }
 

@@ -446,3 +446,27 @@ t.test('a store folder writable by other users is refused', async (t) => {
   await t.rejects(map.get(null, 'planted'), { code: 'ERR_STORAGE_UNSAFE', message: `Refusing to use ${join(dir, HOST_DIR)}: the folder is writable by other users (mode 0777); chmod o-w it` });
   await t.rejects(map.set(null, 'a', 1), { code: 'ERR_STORAGE_UNSAFE' });
 });
+
+t.test('group commit: clients split into two halves are joined into one batch again', async (t) => {
+  const dir = t.testdir({ [HOST_DIR]: {} });
+  const map = driver(dir).open(HOST, 'halves', 'map');
+  const sizes: number[] = [];
+  t.teardown(onCommit((batch) => sizes.push(batch)));
+  let n = 0;
+  // A client sends its next request after an I/O round trip (here: the next event-loop turn).
+  const client = async (rounds: number) => {
+    for (let i = 0; i < rounds; i++) {
+      await map.set(null, `k${n++}`, i);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  const other = await acquireLock(join(dir, HOST_DIR, 'halves.dat'));
+  const first = Array.from({ length: 4 }, () => client(6)); // the first half: one commit, held by the lock
+  await new Promise((resolve) => setImmediate(resolve));
+  const second = Array.from({ length: 4 }, () => client(5)); // the second half queues behind it
+  await other.release();
+  await Promise.all([...first, ...second]);
+  t.strictSame(sizes.slice(0, 2), [4, 8], 'the commit after the first waits for its callers and holds all eight');
+  t.ok(sizes.slice(1, 5).every((s) => s === 8), `then every client in every commit (${sizes.join(', ')})`);
+  t.equal(sizes.reduce((a, b) => a + b, 0), 44);
+});
