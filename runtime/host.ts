@@ -3,10 +3,11 @@
  * (Prosody's core/modulemanager.lua `do_load_module` / `do_unload_module`, per host).
  */
 import { createAccounts, type Accounts } from './accounts/accounts.js';
+import { Cron } from './cron.js';
 import { CantoError, errorText } from './errors.js';
 import { EventBus } from './events.js';
 import { getLogger } from './log.js';
-import type { ModuleApi, ModuleDefinition } from './module-api.js';
+import type { ItemEvent, ItemSource, ModuleApi, ModuleDefinition, ModuleStatus } from './module-api.js';
 import { createModuleApi, Registrations } from './module-context.js';
 import { optionError, validateOptions } from './options.js';
 import type { Runtime } from './runtime.js';
@@ -29,7 +30,13 @@ export class Host {
   readonly #runtime: Runtime;
   readonly #loaded = new Map<string, LoadedModule>();
   readonly #loading = new Map<string, Promise<LoadedModule>>();
-  readonly #items = new Map<string, Record<string, unknown>[]>();
+  readonly #items = new Map<string, ItemEvent[]>();
+  /** Modules whose load failed, with the error status `ctl status` shows for them. */
+  readonly #failed = new Map<string, ModuleStatus>();
+  /** `onReady` callbacks waiting for the server to start. */
+  readonly #waitingForReady = new Set<{ module: string; fn: () => void | Promise<void> }>();
+  #ready = false;
+  #cron: Cron | undefined;
   #accounts: Accounts | undefined;
 
   constructor(runtime: Runtime, name: string, modules: { enabled: string[]; disabled: Set<string> }) {
@@ -41,6 +48,39 @@ export class Host {
 
   get loaded(): ReadonlyMap<string, LoadedModule> {
     return this.#loaded;
+  }
+
+  /**
+   * Each module's status (`module.setStatus`; `core: Loaded` after a clean load), and an
+   * `error` for each module that failed to load: what `ctl status` shows.
+   */
+  statuses(): Map<string, ModuleStatus> {
+    const out = new Map(this.#failed);
+    for (const [name, mod] of this.#loaded) {
+      const status = mod.api.getStatus();
+      if (status) out.set(name, status);
+    }
+    return out;
+  }
+
+  /**
+   * The server has started (every enabled module on every host loaded): run the `onReady`
+   * callbacks, and from now on run new ones as soon as their module has loaded.
+   */
+  async ready(): Promise<void> {
+    if (this.#ready) return;
+    this.#ready = true;
+    const waiting = [...this.#waitingForReady];
+    this.#waitingForReady.clear();
+    for (const entry of waiting) await this.#runReady(entry.module, entry.fn);
+  }
+
+  async #runReady(module: string, fn: () => void | Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      getLogger(`${this.name}:${module}`).error('Error in onReady: %s', errorText(err));
+    }
   }
 
   /** Host section, then global (Prosody: a host value replaces the global one). */
@@ -86,6 +126,7 @@ export class Host {
     const found = rt.finder.find(name);
     if (!found) throw new CantoError('ERR_MODULE_NOT_FOUND', [name]);
     const registrations = new Registrations();
+    const afterLoad: { module: string; fn: () => void | Promise<void> }[] = [];
     try {
       const definition = await rt.finder.definition(name);
       let options: Record<string, unknown> = {};
@@ -113,11 +154,27 @@ export class Host {
           option: (o) => this.option(o),
           globalOption: (o) => rt.option(null, o),
           hostOption: (o) => rt.hostOption(this.name, o),
-          depends: (dep) => this.load(dep, chain),
+          depends: (dep, optional) => (optional && (!rt.finder.find(dep) || this.disabled.has(dep)) ? Promise.resolve(undefined) : this.load(dep, chain)),
+          onReady: (fn) => {
+            const entry = { module: name, fn };
+            if (rt.processType !== 'server') return () => {};
+            if (this.#ready) {
+              // After this module's own load, which is still running.
+              afterLoad.push(entry);
+              return () => {
+                const i = afterLoad.indexOf(entry);
+                if (i >= 0) afterLoad.splice(i, 1);
+              };
+            }
+            this.#waitingForReady.add(entry);
+            return () => this.#waitingForReady.delete(entry);
+          },
+          addCron: (task, when, fn) => (rt.processType === 'server' ? this.#cronJobs().add(name, task, when, fn, log) : () => {}),
           mountHttp: (app) => rt.mountHttp(this, name, app, log),
           httpUrl: (app, path) => rt.httpUrl(this, name, app, path),
-          addItem: (kind, item) => this.#addItem(kind, item),
-          getItems: (kind) => [...(this.#items.get(kind) ?? [])],
+          addItem: (kind, item) => this.#addItem(kind, item, { name, host: this.name }),
+          getItems: (kind) => (this.#items.get(kind) ?? []).map((e) => e.item),
+          itemEvents: (kind) => [...(this.#items.get(kind) ?? [])],
           openStore: (store, type) => rt.storage.open(this.name, store, type),
           hook: (event, handler, priority) => this.events.on(event, handler, priority),
           fireEvent: (event, data) => this.events.fire(event, data),
@@ -127,26 +184,39 @@ export class Host {
         registrations,
       );
       const exports = await definition.load(api);
+      // Its periodic jobs are scheduled (their last runs read) when its load is done.
+      await this.#cron?.settled();
+      api.setStatus('core', 'Loaded', false);
       const loaded: LoadedModule = { name, definition, api, exports, registrations };
       this.#loaded.set(name, loaded);
+      this.#failed.delete(name);
+      for (const entry of afterLoad.splice(0)) void this.#runReady(entry.module, entry.fn);
       return loaded;
     } catch (err) {
       registrations.undoAll();
+      this.#failed.set(name, { type: 'error', message: `Failed to load: ${errorText(err)}`, time: Math.floor(rt.clock.nowMs() / 1000) });
       // A dependency's failure arrives already tagged; this module's own failure gets tagged here.
       throw new CantoError('ERR_MODULE_LOAD', [name, this.name, errorText(err)], { cause: err });
     }
   }
 
-  #addItem(kind: string, item: Record<string, unknown>): () => void {
+  #addItem(kind: string, item: Record<string, unknown>, source: ItemSource): () => void {
     const list = this.#items.get(kind) ?? [];
-    list.push(item);
+    const event: ItemEvent = { source, item };
+    list.push(event);
     this.#items.set(kind, list);
-    this.events.fire(`item-added/${kind}`, item);
+    this.events.fire(`item-added/${kind}`, event);
     return () => {
-      const i = list.indexOf(item);
+      const i = list.indexOf(event);
       if (i >= 0) list.splice(i, 1);
-      this.events.fire(`item-removed/${kind}`, item);
+      this.events.fire(`item-removed/${kind}`, event);
     };
+  }
+
+  /** The host's periodic jobs, made when the first one is added (server only). */
+  #cronJobs(): Cron {
+    const rt = this.#runtime;
+    return (this.#cron ??= new Cron(() => rt.storage.open(this.name, 'cron', 'map'), rt.clock));
   }
 
   /** Unload one module: undo its registrations, then run its own unload. */
@@ -165,5 +235,6 @@ export class Host {
   /** Unload everything, dependants before what they depend on (reverse load order). */
   async unloadAll(): Promise<void> {
     for (const name of [...this.#loaded.keys()].reverse()) await this.unload(name);
+    this.#cron?.stop();
   }
 }

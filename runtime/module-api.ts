@@ -219,14 +219,20 @@ export interface ModuleApi<Options = Record<string, unknown>> {
    * @example module.host // "example.com"
    */
   readonly host: string;
-  /** `server` under `npm start`, `ctl` under `npx ctl`. */
+  /**
+   * `server` under `npm start`, `ctl` under `npx ctl`.
+   * @example if (module.processType === 'server') module.provides('http', app);
+   */
   readonly processType: ProcessType;
   /**
    * The module's options, validated against its schema with defaults applied, frozen.
    * @example const ttl = module.options.invite_expiry;
    */
   readonly options: Readonly<Options>;
-  /** Names of all modules enabled on this host (after modules_enabled/modules_disabled). */
+  /**
+   * Names of all modules enabled on this host (after modules_enabled/modules_disabled).
+   * @example if (module.enabledModules.includes('invites_page')) link = pageUrl;
+   */
   readonly enabledModules: readonly string[];
 
   /**
@@ -244,7 +250,7 @@ export interface ModuleApi<Options = Record<string, unknown>> {
   getOptionArray(name: string, fallback?: string[]): string[];
   /** @example module.getOptionSet('modules_enabled').has('invites_page') */
   getOptionSet(name: string, fallback?: string[]): Set<string>;
-  /** Host set ∪ global set (Prosody's get_option_inherited_set). */
+  /** Host set ∪ global set (Prosody's get_option_inherited_set). @example module.getOptionInheritedSet('modules_disabled').has('invites') */
   getOptionInheritedSet(name: string, fallback?: string[]): Set<string>;
   /**
    * A duration in seconds: a number, or a string such as `"1 week"`, `"12h"`, `"30 minutes"`.
@@ -260,20 +266,64 @@ export interface ModuleApi<Options = Record<string, unknown>> {
 
   /**
    * Load another module on this host (if it is not loaded) and return its public API.
-   * Fails if it is missing or in modules_disabled.
+   * Fails if it is missing or in modules_disabled. With `{ optional: true }` (a soft
+   * dependency) a missing or disabled module gives `undefined` instead; one that fails to
+   * load still fails this one.
    * @example const invites = await module.depends('invites');
+   * @example const page = await module.depends('invites_page', { optional: true }); // undefined if absent
    */
-  depends<K extends keyof ModuleApis>(name: K): Promise<ModuleApis[K]>;
-  depends(name: string): Promise<unknown>;
+  depends<K extends keyof ModuleApis>(name: K, options?: { optional?: false }): Promise<ModuleApis[K]>;
+  depends<K extends keyof ModuleApis>(name: K, options: { optional: true }): Promise<ModuleApis[K] | undefined>;
+  depends(name: string, options?: { optional?: boolean }): Promise<unknown>;
 
   /**
-   * Publish an item. `provides('http', app)` mounts the app's routes at its base path.
+   * Run `fn` once the server has started: every enabled module on every host is loaded. A
+   * module loaded after that runs it as soon as its own `load` has finished. Under ctl it
+   * never runs (ctl does not start the server). Prosody's `module:on_ready`.
+   * @example module.onReady(() => { apps = module.getItems('site-app'); });
+   */
+  onReady(fn: () => void | Promise<void>): void;
+
+  /**
+   * Set this module's status, as Prosody's `module:set_status`: `ctl status` shows it. An
+   * `error` is replaced only by another `error` unless `override` is true; `override: false`
+   * keeps a more severe status. Fires `module-status/updated` with `{ name }`.
+   * @example module.setStatus('warn', 'No landing page configured; links are xmpp: URIs');
+   */
+  setStatus(type: ModuleStatusType, message: string, override?: boolean): void;
+  /**
+   * Set the status and log the same message at that level (Prosody's `module:log_status`).
+   * @example module.logStatus('error', 'Cannot read %s', file);
+   */
+  logStatus(level: Exclude<ModuleStatusType, 'core'>, message: string, ...args: unknown[]): void;
+  /**
+   * The status last set, or `undefined` before any.
+   * @example module.getStatus()?.type // "warn"
+   */
+  getStatus(): ModuleStatus | undefined;
+
+  /**
+   * Publish an item. `provides('http', app)` mounts the app's routes at its base path; any
+   * other kind is added to the host's items and fires `item-added/<kind>` with
+   * `{ source, item }` (`source` names this module and host, as Prosody's event carries it);
+   * unloading fires `item-removed/<kind>` the same way.
    * @example module.provides('http', { route: { 'GET': handler, 'GET /static/*': serveStatic } })
+   * @example module.provides('site-app', { name: 'Our Client', platforms: ['Linux'] })
    */
   provides(kind: 'http', app: HttpApp): void;
   provides(kind: string, item: Record<string, unknown>): void;
-  /** Items of a kind provided by all modules on this host, e.g. `'site-app'`. */
+  /**
+   * Items of a kind provided by all modules on this host, e.g. `'site-app'`.
+   * @example const apps = module.getItems<AppSpec>('site-app');
+   */
   getItems<T = Record<string, unknown>>(kind: string): T[];
+  /**
+   * Follow the items of a kind (Prosody's `module:handle_items`): `added` for each item that
+   * is provided from now on and, unless `existing` is false, for those already there;
+   * `removed` when one goes.
+   * @example module.handleItems<AppSpec>('site-app', ({ item }) => index(item), ({ item }) => unindex(item));
+   */
+  handleItems<T = Record<string, unknown>>(kind: string, added: (event: ItemEvent<T>) => void, removed: (event: ItemEvent<T>) => void, existing?: boolean): void;
 
   /**
    * Open one of this host's stores. The name defaults to the module name.
@@ -283,10 +333,12 @@ export interface ModuleApi<Options = Record<string, unknown>> {
   openStore(name?: string, type?: 'keyval'): KeyvalStore;
 
   /**
-   * Handle an event on this host's bus. Higher priority runs first (default 0).
+   * Handle an event on this host's bus. Higher priority runs first (default 0). Returns the
+   * function that removes the handler (also removed when the module unloads).
    * @example module.hook('invite-created', (invite) => { invite.landing_page = url; })
+   * @example const unhook = module.hook('user-deleted', forget); unhook();
    */
-  hook<T = unknown>(event: string, handler: EventHandler<T>, priority?: number): void;
+  hook<T = unknown>(event: string, handler: EventHandler<T>, priority?: number): () => void;
   /**
    * Fire an event on this host's bus; returns the first handler result that is not `undefined`.
    * @example module.fireEvent('invite-created', invite)
@@ -308,13 +360,29 @@ export interface ModuleApi<Options = Record<string, unknown>> {
   addTimer(delaySeconds: number, fn: (now: number) => number | void | Promise<number | void>): TimerHandle;
 
   /**
+   * A periodic job, as Prosody 0.12's `module:hourly` (mod_cron): runs about once an hour in
+   * the server (never under ctl), at the latest an hour after the last run, which is kept in
+   * the host's `cron` store (`<module>/<name>`), so a restart does not run it early. `fn` gets
+   * the start time; an error is logged and the job runs again at the next period.
+   * @example module.hourly('Purge expired invites', async () => { await invites.purgeExpired(); });
+   */
+  hourly(name: string, fn: (now: number) => void | Promise<void>): void;
+  /** As `hourly`, once a day. @example module.daily('Rotate logs', rotate); */
+  daily(name: string, fn: (now: number) => void | Promise<void>): void;
+  /** As `hourly`, once a week. @example module.weekly('Send the digest', sendDigest); */
+  weekly(name: string, fn: (now: number) => void | Promise<void>): void;
+
+  /**
    * The public URL of this module's HTTP app plus `path`: `http_external_url` if set,
    * else the first HTTPS (then HTTP) port with the host's `http_host`.
    * @example module.httpUrl() // "https://example.com:5281/invites_api"
    */
   httpUrl(path?: string): string;
 
-  /** The module's own folder (for templates and static files). */
+  /**
+   * The module's own folder (for templates and static files).
+   * @example readFileSync(join(module.getDirectory(), 'templates', 'mail.txt'), 'utf8')
+   */
   getDirectory(): string;
 
   /**
@@ -332,8 +400,34 @@ export interface ModuleApi<Options = Record<string, unknown>> {
    */
   accounts(): Accounts;
 
-  /** The current time in whole Unix seconds (the runtime's clock; tests may shift it). */
+  /**
+   * The current time in whole Unix seconds (the runtime's clock; tests may move it).
+   * @example const expires = module.time() + 86400;
+   */
   time(): number;
+}
+
+/** Status levels, least severe first (Prosody's `status_priorities`). */
+export type ModuleStatusType = 'core' | 'info' | 'warn' | 'error';
+
+/** What `module.setStatus` set, as `ctl status` shows it. */
+export interface ModuleStatus {
+  type: ModuleStatusType;
+  message: string;
+  /** Unix seconds when it was set. */
+  time: number;
+}
+
+/** The module that provided an item: who, on which host. */
+export interface ItemSource {
+  readonly name: string;
+  readonly host: string;
+}
+
+/** The payload of `item-added/<kind>` and `item-removed/<kind>` (Prosody's `{ source, item }`). */
+export interface ItemEvent<T = Record<string, unknown>> {
+  source: ItemSource;
+  item: T;
 }
 
 /**

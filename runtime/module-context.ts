@@ -5,7 +5,9 @@
 import { resolve } from 'node:path';
 import { format } from 'node:util';
 import type { Clock } from './clock.js';
-import type { EventHandler, LogLevel, ModuleApi, ProcessType, TimerHandle } from './module-api.js';
+import type { CronPeriod } from './cron.js';
+import type { EventHandler, ItemEvent, LogLevel, ModuleApi, ModuleStatus, ProcessType, TimerHandle } from './module-api.js';
+import { isStatusType, nextStatus } from './module-status.js';
 import type { HttpApp } from './http/types.js';
 import { staticFiles } from './http/static-files.js';
 import type { KeyvalStore, MapStore } from './storage/types.js';
@@ -30,11 +32,18 @@ export interface ContextServices {
   globalOption(name: string): unknown;
   /** Host section only. */
   hostOption(name: string): unknown;
-  depends(name: string): Promise<unknown>;
+  /** `optional`: a missing or disabled module gives undefined. */
+  depends(name: string, optional: boolean): Promise<unknown>;
+  /** Run `fn` once the server has started (at once, after this load, if it has); returns the remover. */
+  onReady(fn: () => void | Promise<void>): () => void;
+  /** Add a periodic job; returns the remover. */
+  addCron(name: string, when: CronPeriod, fn: (now: number) => void | Promise<void>): () => void;
   mountHttp(app: HttpApp): () => void;
   httpUrl(app: HttpApp | undefined, path: string): string;
   addItem(kind: string, item: Record<string, unknown>): () => void;
   getItems(kind: string): Record<string, unknown>[];
+  /** The items of a kind with the module that provided each. */
+  itemEvents(kind: string): ItemEvent[];
   openStore(name: string, type: 'keyval' | 'map'): KeyvalStore | MapStore;
   hook(event: string, handler: EventHandler, priority: number): () => void;
   fireEvent(event: string, data: unknown): unknown;
@@ -76,6 +85,7 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
   let httpApp: HttpApp | undefined;
 
   const time = () => Math.floor(s.clock.nowMs() / 1000);
+  let status: ModuleStatus | undefined;
   const addTimer = (delaySeconds: number, fn: (time: number) => number | void | Promise<number | void>): TimerHandle => {
     let cancel: (() => void) | undefined;
     let stopped = false;
@@ -146,7 +156,28 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
 
     log: (level: LogLevel, message: string, ...args: unknown[]) => s.log.log(level, args.length ? format(message, ...args) : message),
 
-    depends: ((name: string) => s.depends(name)) as ModuleApi['depends'],
+    depends: ((name: string, options?: { optional?: boolean }) => s.depends(name, options?.optional === true)) as ModuleApi['depends'],
+    onReady: (fn) => reg.add(s.onReady(fn)),
+
+    setStatus(type, message, override) {
+      if (!isStatusType(type)) {
+        s.log.error("setStatus: invalid status type '%s', assuming 'info'", String(type));
+        type = 'info';
+      }
+      const next = nextStatus(status, type, message, time(), override);
+      if (next === status) {
+        s.log.debug('ignoring status %s (override %s): %s', type, String(override), message);
+        return;
+      }
+      status = next;
+      s.fireEvent('module-status/updated', { name: s.name });
+    },
+    logStatus(level, message, ...args) {
+      const text = args.length ? format(message, ...args) : message;
+      api.setStatus(level, text);
+      s.log.log(level, text);
+    },
+    getStatus: () => status,
 
     provides: ((kind: string, item: Record<string, unknown>) => {
       if (kind === 'http') {
@@ -157,14 +188,27 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
       }
     }) as ModuleApi['provides'],
     getItems: <T>(kind: string) => s.getItems(kind) as T[],
+    handleItems: <T>(kind: string, added: (event: ItemEvent<T>) => void, removed: (event: ItemEvent<T>) => void, existing = true) => {
+      // Wrapped: a callback's return value must not stop the event for other handlers.
+      reg.add(s.hook(`item-added/${kind}`, (event) => void added(event as ItemEvent<T>), 0));
+      reg.add(s.hook(`item-removed/${kind}`, (event) => void removed(event as ItemEvent<T>), 0));
+      if (existing) for (const event of s.itemEvents(kind)) added(event as ItemEvent<T>);
+    },
 
     openStore: ((name?: string, type: 'keyval' | 'map' = 'keyval') => s.openStore(name ?? s.name, type)) as ModuleApi['openStore'],
 
-    hook: (event, handler, priority = 0) => reg.add(s.hook(event, handler as EventHandler, priority)),
+    hook: (event, handler, priority = 0) => {
+      const unhook = s.hook(event, handler as EventHandler, priority);
+      reg.add(unhook);
+      return unhook;
+    },
     fireEvent: (event, data) => s.fireEvent(event, data),
 
     shared: <T extends object>(path: string) => s.shared(path) as T,
     addTimer,
+    hourly: (name, fn) => reg.add(s.addCron(name, 'hourly', fn)),
+    daily: (name, fn) => reg.add(s.addCron(name, 'daily', fn)),
+    weekly: (name, fn) => reg.add(s.addCron(name, 'weekly', fn)),
     httpUrl: (path = '') => s.httpUrl(httpApp, path),
     getDirectory: () => s.dir,
     serveStatic: (path) => staticFiles(resolve(s.dir, path)),

@@ -17,7 +17,7 @@ export function logDiagnostics(config: ParsedConfig, log: Logger): void {
   }
 }
 
-/** Gives the runtime its HTTP server (not yet listening) and loads every module. */
+/** Gives the runtime its HTTP server (not yet listening), loads every module, then runs their onReady callbacks. */
 export async function prepareServer(runtime: Runtime): Promise<HttpServer> {
   const httpLog = getLogger('http');
   const settings = await httpSettingsFromOptions((name) => runtime.option(null, name), {
@@ -29,5 +29,7 @@ export async function prepareServer(runtime: Runtime): Promise<HttpServer> {
   const http = new HttpServer(settings, httpLog);
   runtime.http = http;
   await runtime.loadAll();
+  // Prosody's server-started: modules' onReady callbacks run once everything is loaded.
+  for (const host of runtime.hosts) await host.ready();
   return http;
 }

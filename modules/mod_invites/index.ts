@@ -22,7 +22,6 @@ export type {
 } from './types.js';
 
 const WEEK = 7 * 86400;
-const PURGE_EVERY = 3600;
 
 export default defineModule<InvitesApi, InvitesOptions>({
   options: {
@@ -46,18 +45,12 @@ export default defineModule<InvitesApi, InvitesOptions>({
       notify: (event: string, data: unknown) => void module.fireEvent(event, data),
     });
 
-    // COMPAT: Prosody never removes expired invites; we purge them shortly after start, then hourly.
-    if (module.processType === 'server') {
-      module.addTimer(60, async () => {
-        try {
-          const purged = await invites.purgeExpired();
-          if (purged) module.log('info', 'Purged %d expired invites', purged);
-        } catch (err) {
-          module.log('warn', 'Could not purge expired invites: %s', (err as Error).message);
-        }
-        return PURGE_EVERY;
-      });
-    }
+    // COMPAT: Prosody never removes expired invites; we purge them hourly (a periodic job, as
+    // Prosody's mod_cron runs them; only the server runs it).
+    module.hourly('Purge expired invites', async () => {
+      const purged = await invites.purgeExpired();
+      if (purged) module.log('info', 'Purged %d expired invites', purged);
+    });
     return invites;
   },
 
