@@ -92,7 +92,7 @@ function conditionType(condition: string, fallback: ErrorType): ErrorType {
   return fallback;
 }
 
-/** By name as well as class: a plugin compiled by tsx has its own copy of this class. */
+/** Every module shares the host's one instance of canto/module-api, so the class is enough. */
 export function isHttpError(err: unknown): err is HttpError {
-  return err instanceof HttpError || (err instanceof Error && err.name === 'HttpError' && typeof (err as HttpError).status === 'number' && typeof (err as HttpError).toJSON === 'function');
+  return err instanceof HttpError;
 }

@@ -28,6 +28,9 @@ for (const lang of ['ts', 'js']) {
     t.equal(reply.status, 200);
     t.equal(reply.body, `${word}: true`);
     t.notOk(existsSync(join(server.dir, 'data', 'example%2ecom', `${name}.dat`)), 'KEEP wrote nothing');
+    const missing = await request(server.url(`/${name}/missing`), { headers: { Host: 'example.com', Accept: 'application/json' } });
+    t.equal(missing.status, 404, "the plugin's HttpError is the server's");
+    t.same(JSON.parse(missing.body), { type: 'cancel', condition: 'item-not-found', text: 'No such thing' });
   });
 
   t.test(`a ${word} plugin's UsageError is ctl's: usage on stderr, exit 2`, async (t) => {
