@@ -417,6 +417,10 @@ export class DataFile {
    * lock is released in between, so another process can go ahead while the folder syncs.
    */
   async #attempt(batch: PendingOp[]): Promise<{ outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>; synced: Promise<void> | null }> {
+    // Read (and parse) a changed file before taking the lock, so the lock is held for a stat
+    // and a write, not for parsing megabytes: a ctl's first write would otherwise hold up a
+    // busy server for as long as its parse takes. Under the lock, the check below is a stat.
+    await this.#fresh(() => statVersion(this.path));
     const lock = await this.#lock().catch(async (err: unknown) => {
       if (errnoCode(err) !== 'ENOENT') throw err;
       await this.#remakeDir(); // removed since we last wrote here
