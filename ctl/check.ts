@@ -50,6 +50,13 @@ export async function checkCommand(args: string[], load: () => Runtime, io: CtlI
       }
     }
   }
+  try {
+    await runtime.startStorage(hosts);
+  } catch (e) {
+    problems.push({ level: 'error', message: e instanceof Error ? e.message : String(e), position: isCantoError(e) ? e.position : undefined });
+  } finally {
+    await runtime.storage.close();
+  }
   for (const p of problems) io.out(`${where(p.position)}${p.level}: ${p.message}`);
   const errors = problems.filter((p) => p.level === 'error').length;
   io.out(`Done: ${errors} error${errors === 1 ? '' : 's'}, ${problems.length - errors} warning${problems.length - errors === 1 ? '' : 's'}.`);

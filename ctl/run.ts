@@ -131,6 +131,7 @@ class Ctl implements CtlIo {
       return 1;
     }
     try {
+      await runtime.startStorage([host.name]);
       const api = await host.load(moduleName);
       const loaded = host.loaded.get(moduleName)!;
       const code = await command.run({ module: loaded.api as never, api: api as never, args: parsed.args, flags: parsed.flags, out, err });

@@ -42,7 +42,8 @@ export const ERRORS = {
   ERR_AUTH_PROVIDER: { message: "authentication = \"%s\" on %s: Canto manages accounts only with \"internal_hashed\" (Prosody's default) or \"internal_plain\"" },
   ERR_ACCOUNT_USERNAME: { message: 'The given username is invalid in a Jabber ID', status: 400 },
   ERR_ACCOUNT_PASSWORD: { message: 'The password contains characters that SASLprep refuses (control or right-to-left characters)', status: 400 },
-  ERR_STORAGE_UNAVAILABLE: { message: "Storage driver '%s' is not available yet: %s" },
+  ERR_STORAGE_CONFIG: { message: "option '%s': %s" },
+  ERR_STORAGE_DOWN: { message: 'Storage unavailable: %s', status: 503 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

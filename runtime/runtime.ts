@@ -46,6 +46,7 @@ export class Runtime {
     this.storage = new StorageManager({
       dataPath: this.dataPath,
       option: (host, name) => this.option(host, name),
+      position: (host, name) => (host === null ? this.config.sections.get('*')?.positions.get(name) : this.optionPosition(host, name)),
       log: (level, message) => getLogger('storage').log(level, message),
     });
   }
@@ -157,6 +158,11 @@ export class Runtime {
     const ports = toArrayOption(this.option(null, option));
     if (!ports) return fallback;
     return ports.length ? Number(ports[0]) : undefined;
+  }
+
+  /** Start the storage drivers every enabled host can use (connect, create tables); rejects with the first problem. */
+  startStorage(hosts: readonly string[] = this.hostNames()): Promise<void> {
+    return this.storage.start(hosts);
   }
 
   /** Load every enabled module on every host; a failing module is logged, the rest keep running. */

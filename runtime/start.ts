@@ -28,6 +28,7 @@ export async function prepareServer(runtime: Runtime): Promise<HttpServer> {
   });
   const http = new HttpServer(settings, httpLog);
   runtime.http = http;
+  await runtime.startStorage(); // a database that cannot be used stops the start here, before any module
   await runtime.loadAll();
   // Prosody's server-started: modules' onReady callbacks run once everything is loaded.
   for (const host of runtime.hosts) await host.ready();

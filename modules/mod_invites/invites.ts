@@ -261,12 +261,12 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
     async list(query = {}) {
       const now = ctx.now();
       const records: InviteRecord[] = [];
-      for (const [token, value] of await store.getAll(null)) {
+      for await (const [token, value] of store.entries(null)) {
         const invite = asInvite(token, value);
         if (invite) records.push(withStatus(invite, now));
       }
       if (query.valid !== true) {
-        for (const [token, value] of await ctx.archive.getAll(null)) {
+        for await (const [token, value] of ctx.archive.entries(null)) {
           const record = fromArchive(token, value);
           if (record) records.push(record);
         }
@@ -305,7 +305,7 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
       const node = nodeprep(username);
       if (node === undefined) return [];
       const uses: InviteUse[] = [];
-      for (const [token, value] of await ctx.uses.getAll(node)) {
+      for await (const [token, value] of ctx.uses.entries(node)) {
         if (!isStoreTable(value) || typeof value.used_at !== 'number') continue;
         const use: InviteUse = { token, kind: (value.kind as InviteKind | undefined) ?? 'account', used_at: value.used_at };
         if (typeof value.source === 'string') use.source = value.source;
@@ -319,7 +319,7 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
     async pending() {
       const now = ctx.now();
       const invites: Invite[] = [];
-      for (const [token, value] of await store.getAll(null)) {
+      for await (const [token, value] of store.entries(null)) {
         const invite = asInvite(token, value);
         if (invite && invite.expires >= now) invites.push(invite);
       }
@@ -334,7 +334,7 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
         changes[token] = REMOVE;
         removals.set(user, changes);
       };
-      for (const [token, value] of await store.getAll(null)) {
+      for await (const [token, value] of store.entries(null)) {
         const invite = asInvite(token, value);
         if (!invite || now <= invite.expires) continue;
         remove(null, token);
@@ -343,7 +343,7 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
       }
       // Contact invites without registration exist only under the inviter.
       for (const user of await store.users()) {
-        for (const [token, expires] of await store.getAll(user)) {
+        for await (const [token, expires] of store.entries(user)) {
           if (typeof expires === 'number' && now > expires) remove(user, token);
         }
       }
@@ -353,7 +353,7 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
         for (const token of Object.keys(changes)) tokens.add(token);
       }
       const old: Record<string, Removal> = {};
-      for (const [token, value] of await ctx.archive.getAll(null)) {
+      for await (const [token, value] of ctx.archive.entries(null)) {
         if (!isStoreTable(value) || !(typeof value.expires === 'number' && now <= value.expires + ARCHIVE_KEPT)) old[token] = REMOVE;
       }
       if (Object.keys(old).length) await ctx.archive.setKeys(null, old);

@@ -60,7 +60,8 @@ const create: Command = {
 const list: Command = {
   description: 'List API keys: ID, name, expiry and last use (UTC), scopes, tab-separated',
   async run({ module, out }) {
-    const keys = [...(await keyStore(module).getAll(null))].flatMap(([id, record]) => (isStoreTable(record) ? [{ id, record }] : []));
+    const keys: { id: string; record: StoreTable }[] = [];
+    for await (const [id, record] of keyStore(module).entries(null)) if (isStoreTable(record)) keys.push({ id, record });
     keys.sort((a, b) => Number(a.record.created_at ?? 0) - Number(b.record.created_at ?? 0) || (a.id < b.id ? -1 : 1));
     for (const { id, record } of keys) {
       // Prosody prints ID<TAB>NAME; expiry, last use and scopes follow as further columns, so `cut -f1,2` still reads Prosody's.

@@ -162,10 +162,8 @@ export class InternalDriver implements StorageDriver {
           for (const [k, e] of prepared) changes.put(k, e);
         });
       },
-      getAll: async (user) => {
-        const out = new Map<string, StoreValue>();
-        for (const [k, e] of await file(user).entries()) out.set(k, copyValue(e.value));
-        return out;
+      entries: async function* (user) {
+        for (const [k, e] of await file(user).entries()) yield [k, copyValue(e.value)] as [string, StoreValue];
       },
       update: <R extends StoreValue | undefined | Keep>(user: StoreUser, key: string, fn: (current: StoreValue | undefined) => R) =>
         file(user).change((changes) => {

@@ -4,10 +4,16 @@
  *
  * Driver choice: the host's `storage` option (a driver name, or a table store name -> driver),
  * else `default_storage`, else "internal". "sql2" is read as "sql" with an error in the log.
+ *
+ * Drivers are registered by name. Each declares the options it reads (`sql`, ...); hosts that
+ * see the same values share one driver instance, as Prosody shares one SQL engine per database.
+ * `start()` starts every driver any host's config can pick, before modules load.
  */
 import { CantoError } from '../errors.js';
+import type { SourcePosition } from '../errors.js';
 import { isTable } from '../options.js';
 import { InternalDriver } from './internal.js';
+import { SQL_DRIVER } from './sql/driver.js';
 import type { DriverContext, KeyvalStore, MapStore, StorageDriver, StoreType } from './types.js';
 
 export type StorageLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -17,17 +23,32 @@ export interface StorageManagerContext {
   dataPath: string;
   /** An option as a host sees it (host section, then global); host null = global only. */
   option(host: string | null, name: string): unknown;
+  /** Where an option is set for a host (host section, then global). */
+  position?(host: string | null, name: string): SourcePosition | undefined;
   log(level: StorageLogLevel, message: string): void;
 }
 
-/** Drivers Prosody has that Canto does not have yet, with why. */
-const UNAVAILABLE: Record<string, string> = {
-  sql: 'Canto has no SQL driver yet; use storage = "internal"',
-};
+/** How to make one driver; `options` are read per host and decide which hosts share an instance. */
+export interface DriverDefinition {
+  readonly options: readonly string[];
+  create(ctx: DriverContext): StorageDriver;
+}
+
+const DRIVERS = new Map<string, DriverDefinition>([
+  ['internal', { options: [], create: (ctx) => new InternalDriver(ctx) }],
+  ['sql', SQL_DRIVER],
+]);
+
+/** Add a driver (for tests: an in-memory double runs the same contract suite). */
+export function registerDriver(name: string, definition: DriverDefinition): void {
+  DRIVERS.set(name, definition);
+}
 
 export class StorageManager {
   readonly #ctx: StorageManagerContext;
+  /** Driver instances by name + the values of the options it reads. */
   readonly #drivers = new Map<string, StorageDriver>();
+  readonly #started = new Map<StorageDriver, Promise<void>>();
   readonly #warnedSql2 = new Set<string>();
 
   constructor(ctx: StorageManagerContext) {
@@ -43,18 +64,39 @@ export class StorageManager {
     } else {
       name = storage;
     }
-    if (name === 'sql2') {
-      if (!this.#warnedSql2.has(host)) {
-        this.#warnedSql2.add(host);
-        this.#ctx.log('error', "The temporary 'sql2' storage module has now been renamed to 'sql', please update your config file: https://prosody.im/doc/modules/mod_storage_sql2");
-      }
-      name = 'sql';
-    }
+    name = this.#renamed(host, name);
     if (typeof name !== 'string' || name === '') {
       storage = this.#ctx.option(host, 'default_storage');
-      name = typeof storage === 'string' && storage !== '' ? storage : 'internal';
+      name = typeof storage === 'string' && storage !== '' ? this.#renamed(host, storage) : 'internal';
     }
     return name as string;
+  }
+
+  /** Every driver name a host's config can pick for some store. */
+  driverNames(host: string): string[] {
+    const names = new Set<string>();
+    const storage = this.#ctx.option(host, 'storage');
+    const add = (v: unknown) => {
+      const n = this.#renamed(host, v);
+      if (typeof n === 'string' && n !== '') names.add(n);
+    };
+    if (isTable(storage)) for (const v of Object.values(storage as Record<string, unknown>)) add(v);
+    else add(storage);
+    const fallback = this.#ctx.option(host, 'default_storage');
+    if (typeof fallback === 'string' && fallback !== '') add(fallback);
+    else names.add('internal');
+    return [...names];
+  }
+
+  /**
+   * Start every driver the hosts' configs can pick (connect, create tables), so a wrong
+   * database is one clear error before any module loads. Rejects with the first failure.
+   */
+  async start(hosts: readonly string[]): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const host of hosts) for (const name of this.driverNames(host)) pending.push(this.#startDriver(this.#driver(host, name)));
+    const results = await Promise.allSettled(pending);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
   open(host: string, store: string, type: 'keyval'): KeyvalStore;
@@ -62,7 +104,7 @@ export class StorageManager {
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
   /** The same object for the same (host, store, type): each driver keeps the stores it opened. */
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore {
-    return this.#driver(this.driverName(host, store)).open(host, store, type);
+    return this.#driver(host, this.driverName(host, store)).open(host, store, type);
   }
 
   /**
@@ -74,37 +116,57 @@ export class StorageManager {
     const names = new Set<string>(isTable(storage) ? Object.keys(storage as Record<string, unknown>).map((store) => this.driverName(host, store)) : []);
     names.add(this.driverName(host, ''));
     for (const name of names) {
-      const driver = this.#driver(name);
+      const driver = this.#driver(host, name);
       if (driver.purge) await driver.purge(host, user);
       else this.#ctx.log('warn', `Storage driver ${name} does not support removing all user data, you may need to delete it manually`);
     }
   }
 
-  /** Wait for every queued write to be durable. */
+  /** Wait for every queued write to be durable, then release files and connections. */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.#started.values()]);
     await Promise.all([...this.#drivers.values()].map((d) => d.close()));
   }
 
-  #driver(name: string): StorageDriver {
-    let driver = this.#drivers.get(name);
-    if (driver) return driver;
-    const why = UNAVAILABLE[name];
-    if (why !== undefined) throw new CantoError('ERR_STORAGE_UNAVAILABLE', [name, why]);
-    // COMPAT: Prosody falls back to a "null" driver (nothing is saved) with a warning;
-    // losing invites silently is worse than refusing to start, so an unknown name is an error.
-    if (name !== 'internal') throw new CantoError('ERR_STORAGE_DRIVER', [name]);
-    driver = new InternalDriver(this.#driverContext());
-    this.#drivers.set(name, driver);
-    return driver;
+  #renamed(host: string, name: unknown): unknown {
+    if (name !== 'sql2') return name;
+    if (!this.#warnedSql2.has(host)) {
+      this.#warnedSql2.add(host);
+      this.#ctx.log('error', "The temporary 'sql2' storage module has now been renamed to 'sql', please update your config file: https://prosody.im/doc/modules/mod_storage_sql2");
+    }
+    return 'sql';
   }
 
-  #driverContext(): DriverContext {
-    const ctx = this.#ctx;
-    const options = new Map<string, unknown>();
-    for (const name of ['sql', 'sql_manage_tables']) {
-      const v = ctx.option(null, name);
-      if (v !== undefined) options.set(name, v);
+  #startDriver(driver: StorageDriver): Promise<void> {
+    let started = this.#started.get(driver);
+    if (!started) {
+      started = driver.start ? driver.start() : Promise.resolve();
+      this.#started.set(driver, started);
     }
-    return { dataPath: ctx.dataPath, options, log: (level, message) => ctx.log(level, message) };
+    return started;
+  }
+
+  #driver(host: string, name: string): StorageDriver {
+    const definition = DRIVERS.get(name);
+    // COMPAT: Prosody falls back to a "null" driver (nothing is saved) with a warning;
+    // losing invites silently is worse than refusing to start, so an unknown name is an error.
+    if (!definition) throw new CantoError('ERR_STORAGE_DRIVER', [name]);
+    const options = new Map<string, unknown>();
+    for (const option of definition.options) {
+      const v = this.#ctx.option(host, option);
+      if (v !== undefined) options.set(option, v);
+    }
+    const id = JSON.stringify([name, ...definition.options.map((o) => options.get(o) ?? null)]);
+    let driver = this.#drivers.get(id);
+    if (driver) return driver;
+    const ctx = this.#ctx;
+    driver = definition.create({
+      dataPath: ctx.dataPath,
+      options,
+      position: (option) => ctx.position?.(host, option),
+      log: (level, message) => ctx.log(level, message),
+    });
+    this.#drivers.set(id, driver);
+    return driver;
   }
 }

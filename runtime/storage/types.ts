@@ -7,6 +7,8 @@
  * is a Lua sequence; a plain object is a Lua table with string keys.
  */
 
+import type { SourcePosition } from '../errors.js';
+
 export type StoreValue = string | number | boolean | StoreValue[] | StoreTable;
 export interface StoreTable {
   [key: string]: StoreValue;
@@ -44,8 +46,11 @@ export interface MapStore<V extends StoreValue = StoreValue> {
   set(user: StoreUser, key: string, value: V | undefined): Promise<void>;
   /** Set and delete several keys in one atomic write. */
   setKeys(user: StoreUser, changes: Record<string, V | Removal>): Promise<void>;
-  /** Every key of one user (for the internal driver: one file), in no fixed order. */
-  getAll(user: StoreUser): Promise<Map<string, V>>;
+  /**
+   * Every key of one user, in no fixed order, read a page at a time so a large store is never
+   * held in memory whole. (Not Prosody's `get_all`, which is one key across all users.)
+   */
+  entries(user: StoreUser): AsyncIterable<[string, V]>;
   /**
    * Atomic read-modify-write of one key, serialized against other writers in this
    * process and in other Canto processes. `fn` gets the current value and returns the
@@ -66,6 +71,11 @@ export type StoreType = 'keyval' | 'map';
 export interface StorageDriver {
   /** The driver's name as written in the config (`internal`, `sql`, ...). */
   readonly name: string;
+  /**
+   * Connect and check what the config asks for (database reachable, tables there), before any
+   * module loads and in `ctl check`. Rejects with a CantoError that names the option at fault.
+   */
+  start?(): Promise<void>;
   open(host: string, store: string, type: 'keyval'): KeyvalStore;
   open(host: string, store: string, type: 'map'): MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
@@ -81,8 +91,10 @@ export interface StorageDriver {
 export interface DriverContext {
   /** Absolute `data_path`. */
   readonly dataPath: string;
-  /** Raw options of the global section (e.g. `sql`), for drivers that need them. */
+  /** The options the driver declared (e.g. `sql`), as the hosts it serves see them. */
   readonly options: ReadonlyMap<string, unknown>;
+  /** Where an option is set in the config, for error messages. */
+  readonly position?: (name: string) => SourcePosition | undefined;
   /** Log through the host's logger. */
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
@@ -90,4 +102,11 @@ export interface DriverContext {
 /** Whether a stored value is a table with string keys (a record), not a scalar or a list. */
 export function isStoreTable(value: StoreValue | undefined): value is StoreTable {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Everything an async iterable yields, in order (Node 20 has no `Array.fromAsync`). */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
 }

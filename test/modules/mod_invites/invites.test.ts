@@ -1,43 +1,7 @@
 import t from 'tap';
-import { KEEP, REMOVE } from '../../../runtime/storage/types.js';
-import type { Keep, MapStore, Removal, StoreUser, StoreValue } from '../../../runtime/storage/types.js';
+import { memoryStore } from '../../helpers/memory-store.js';
 import { createInvites } from '../../../modules/mod_invites/invites.js';
 import type { Invite } from '../../../modules/mod_invites/types.js';
-
-/**
- * An in-memory map store with the contract's semantics (values are copied in and out, updates
- * are atomic); the file driver has its own tests, and the end-to-end tests use it.
- */
-function memoryStore(): MapStore<StoreValue> & { tables: Map<string | null, Map<string, StoreValue>> } {
-  const tables = new Map<string | null, Map<string, StoreValue>>();
-  const table = (user: StoreUser) => tables.get(user) ?? tables.set(user, new Map()).get(user)!;
-  const copy = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
-  let queue = Promise.resolve();
-  const serial = <R>(fn: () => R): Promise<R> => {
-    const run = queue.then(fn);
-    queue = run.then(() => undefined, () => undefined);
-    return run;
-  };
-  return {
-    tables,
-    get: async (user, key) => copy(tables.get(user)?.get(key)),
-    set: (user, key, value) => serial(() => void (value === undefined ? table(user).delete(key) : table(user).set(key, copy(value)))),
-    setKeys: (user, changes: Record<string, StoreValue | Removal>) =>
-      serial(() => {
-        for (const [key, value] of Object.entries(changes)) value === REMOVE ? table(user).delete(key) : table(user).set(key, copy(value));
-      }),
-    getAll: async (user) => new Map([...(tables.get(user) ?? [])].map(([k, v]) => [k, copy(v)])),
-    update: <R extends StoreValue | undefined | Keep>(user: StoreUser, key: string, fn: (current: StoreValue | undefined) => R) =>
-      serial(() => {
-        const result = fn(copy(table(user).get(key)));
-        if (result === KEEP) return result;
-        if (result === undefined) table(user).delete(key);
-        else table(user).set(key, copy(result as StoreValue));
-        return result;
-      }),
-    users: async () => [...tables.keys()].filter((u): u is string => u !== null && tables.get(u)!.size > 0),
-  };
-}
 
 function setup(start = 1_800_000_000) {
   const store = memoryStore();

@@ -32,16 +32,37 @@ t.test('"sql2" is read as "sql" with one error in the log', async (t) => {
   t.match(m.logs[0], /^error .*'sql2' storage module has now been renamed to 'sql'/);
 });
 
-t.test('sql is refused clearly until the SQL driver exists, an unknown driver is an error', async (t) => {
+t.test('an unknown driver, MySQL and a bad sql option are errors that name the option', async (t) => {
   const dir = t.testdir();
-  t.throws(() => manager(dir, { '*': { storage: 'sql' } }).open('example.com', 'x', 'map'), {
-    code: 'ERR_STORAGE_UNAVAILABLE',
-    message: "Storage driver 'sql' is not available yet",
-  });
   t.throws(() => manager(dir, { '*': { storage: 'nosuch' } }).open('example.com', 'x', 'map'), {
     code: 'ERR_STORAGE_DRIVER',
     message: "Unknown storage driver 'nosuch'",
   });
+  await t.rejects(manager(dir, { '*': { storage: 'sql', sql: { driver: 'MySQL', database: 'prosody' } } }).start(['example.com']), {
+    code: 'ERR_STORAGE_CONFIG',
+    message: `option 'sql': the MySQL driver is not supported yet; use "SQLite3" or "PostgreSQL"`,
+  });
+  await t.rejects(manager(dir, { '*': { storage: { invite_token: 'sql' }, sql: { driver: 'PostgreSQL' } } }).start(['example.com']), {
+    code: 'ERR_STORAGE_CONFIG',
+    message: "option 'sql': Both the SQL driver and the database need to be specified",
+  });
+  await t.rejects(manager(dir, { '*': { default_storage: 'sql', sql: { driver: 'SQLite3', database: join(dir, 'missing', 'x.sqlite') } } }).start(['example.com']), {
+    code: 'ERR_STORAGE_CONFIG',
+    message: `option 'sql': cannot open the SQLite3 database ${join(dir, 'missing', 'x.sqlite')}: ENOENT: no such file or directory`,
+  });
+  t.equal(existsSync(join(dir, 'missing')), false, 'nothing was created');
+});
+
+t.test('start() starts only the drivers a host can pick; hosts with the same sql option share one database', async (t) => {
+  const dir = t.testdir();
+  const m = manager(dir, { '*': { storage: { invite_token: 'sql' } }, 'a.example': {}, 'b.example': {} });
+  t.strictSame(m.driverNames('a.example').sort(), ['internal', 'sql']);
+  await m.start(['a.example', 'b.example']);
+  t.ok(existsSync(join(dir, 'prosody.sqlite')), 'SQLite database relative to data_path, Prosody\'s default name');
+  await m.open('a.example', 'invite_token', 'map').set(null, 'k', 1);
+  t.equal(await m.open('b.example', 'invite_token', 'map').get(null, 'k'), undefined, 'hosts are kept apart by the host column');
+  t.equal(await m.open('a.example', 'invite_token', 'map').get(null, 'k'), 1);
+  await m.close();
 });
 
 t.test('opening the same (host, store, type) twice returns the same store', async (t) => {

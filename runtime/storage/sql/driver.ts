@@ -1,0 +1,323 @@
+/**
+ * The `sql` storage driver: Prosody 0.12's mod_storage_sql schema and encoding, one row per key
+ * in table `prosody(host, user, store, key, type, value)`, host-level data under user ''.
+ *
+ * - Nothing is cached: every read goes to the database, so a write by ctl, another Canto node
+ *   or the real Prosody is seen by the next request.
+ * - Writes are queued and committed together (group commit): one transaction per batch, each
+ *   caller's promise settling once the batch holding its change is committed.
+ * - `update()` is optimistic: it reads the row, runs `fn`, and writes only if the row is still
+ *   what it read (checked inside the write transaction, which holds the database's write lock
+ *   for that key); otherwise it reads again and retries. That serializes it against every other
+ *   writer, in this process and in any other.
+ * - A value Prosody could not have written (broken JSON, unknown type) is logged with host,
+ *   store, user and key and read as absent; a database that is down is ERR_STORAGE_DOWN (503).
+ */
+import { CantoError, isCantoError } from '../../errors.js';
+import { KEEP, REMOVE } from '../types.js';
+import type { DriverContext, Keep, KeyvalStore, MapStore, Removal, StorageDriver, StoreTable, StoreType, StoreUser, StoreValue } from '../types.js';
+import type { DriverDefinition } from '../manager.js';
+import { sortRows } from './engine.js';
+import type { Engine, KeyRow, Scope, WriteOp } from './engine.js';
+import { sqlParams } from './params.js';
+import type { SqlParams } from './params.js';
+import { deserializeValue, serializeValue } from './values.js';
+import type { Row } from './values.js';
+
+/** Rows read per round trip when streaming a table. */
+const PAGE = 1000;
+/** How often update() re-reads after losing a race before it reports a failure. */
+const MAX_UPDATE_TRIES = 1000;
+
+interface Queued {
+  op: WriteOp;
+  resolve(applied: boolean): void;
+  reject(err: unknown): void;
+}
+
+function put(obj: StoreTable, k: string, v: StoreValue): void {
+  if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else obj[k] = v;
+}
+
+export type EngineFactory = (params: SqlParams, ctx: DriverContext) => Promise<Engine>;
+
+async function defaultEngine(params: SqlParams, ctx: DriverContext): Promise<Engine> {
+  if (params.driver === 'SQLite3') {
+    const { SqliteEngine } = await import('./sqlite.js');
+    return new SqliteEngine(params, ctx);
+  }
+  const { createPostgresEngine } = await import('./postgres.js');
+  return createPostgresEngine(params, ctx);
+}
+
+export class SqlDriver implements StorageDriver {
+  readonly name = 'sql';
+  readonly #ctx: DriverContext;
+  readonly #makeEngine: EngineFactory;
+  readonly #stores = new Map<string, KeyvalStore | MapStore>();
+  #engine: Promise<Engine> | undefined;
+  #queue: Queued[] = [];
+  #inFlight = 0;
+  #idle: (() => void)[] = [];
+  readonly #turns = new Map<string, Promise<void>>();
+
+  constructor(ctx: DriverContext, makeEngine: EngineFactory = defaultEngine) {
+    this.#ctx = ctx;
+    this.#makeEngine = makeEngine;
+  }
+
+  /** Validate `sql`, connect, create or check the tables. Every store waits for this. */
+  start(): Promise<void> {
+    return this.#ready().then(() => undefined);
+  }
+
+  #ready(): Promise<Engine> {
+    this.#engine ??= (async () => {
+      const params = sqlParams(this.#ctx.options.get('sql'), this.#ctx.dataPath, this.#ctx.position?.('sql'));
+      const engine = await this.#makeEngine(params, this.#ctx);
+      await engine.start();
+      return engine;
+    })();
+    return this.#engine;
+  }
+
+  open(host: string, store: string, type: 'keyval'): KeyvalStore;
+  open(host: string, store: string, type: 'map'): MapStore;
+  open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
+  open(host: string, store: string, type: StoreType): KeyvalStore | MapStore {
+    const id = JSON.stringify([host, store, type]);
+    let opened = this.#stores.get(id);
+    if (!opened) {
+      if (type === 'keyval') opened = this.#keyval(host, store);
+      else if (type === 'map') opened = this.#map(host, store);
+      else throw new CantoError('ERR_STORAGE_DRIVER', [`sql (no store type '${String(type)}')`]);
+      this.#stores.set(id, opened);
+    }
+    return opened;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#engine) return;
+    let engine: Engine;
+    try {
+      engine = await this.#engine;
+    } catch {
+      return; // never started: nothing to release
+    }
+    while (this.#queue.length || this.#inFlight) await new Promise<void>((res) => this.#idle.push(res));
+    await engine.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** Run a read, turning a lost connection into ERR_STORAGE_DOWN. */
+  async #read<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+    const engine = await this.#ready();
+    try {
+      return await fn(engine);
+    } catch (err) {
+      throw downError(err);
+    }
+  }
+
+  /** Queue one atomic change; resolves with whether it applied, once its batch is committed. */
+  #write(op: WriteOp): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.#queue.push({ op, resolve, reject });
+      void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    let engine: Engine;
+    try {
+      engine = await this.#ready();
+    } catch (err) {
+      const failed = this.#queue.splice(0);
+      for (const q of failed) q.reject(err);
+      this.#settled();
+      return;
+    }
+    if (this.#inFlight >= engine.parallelWrites || !this.#queue.length) return;
+    const batch = this.#queue.splice(0);
+    this.#inFlight++;
+    try {
+      const applied = await engine.write(batch.map((q) => q.op));
+      batch.forEach((q, i) => q.resolve(applied[i] ?? false));
+    } catch (err) {
+      const failure = downError(err);
+      for (const q of batch) q.reject(failure);
+    } finally {
+      this.#inFlight--;
+      if (this.#queue.length) void this.#flush();
+      else this.#settled();
+    }
+  }
+
+  #settled(): void {
+    if (this.#queue.length || this.#inFlight) return;
+    for (const res of this.#idle.splice(0)) res();
+  }
+
+  /** A row as a value; a row Prosody could not have written is reported and read as absent. */
+  #decode(scope: Scope, key: string, row: Row): StoreValue | undefined {
+    try {
+      return deserializeValue(row);
+    } catch (err) {
+      this.#ctx.log('error', `Skipping a stored value Prosody could not have written (host ${scope.host}, store ${scope.store}, user '${scope.user}', key '${key}'): ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+
+  /** One user's rows as a table; the '' row holds what Prosody could not key by a string. */
+  #table(scope: Scope, rows: readonly KeyRow[]): StoreTable {
+    const out: StoreTable = {};
+    for (const r of rows) {
+      const v = this.#decode(scope, r.key, r);
+      if (v === undefined) continue;
+      if (r.key !== '') put(out, r.key, v);
+      else if (typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) put(out, k, x);
+    }
+    return out;
+  }
+
+  async *#entries(scope: Scope): AsyncGenerator<[string, StoreValue]> {
+    let after: string | null = null;
+    for (;;) {
+      const rows: KeyRow[] = await this.#read((e) => e.page(scope, after, PAGE));
+      for (const r of rows) {
+        const v = this.#decode(scope, r.key, r);
+        if (v === undefined) continue;
+        if (r.key !== '') yield [r.key, v];
+        else if (typeof v === 'object' && !Array.isArray(v)) for (const entry of Object.entries(v)) yield entry;
+      }
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.key;
+    }
+  }
+
+  /** Prosody deletes a user's rows in every store of the host when the account goes. */
+  async purge(host: string, user: string): Promise<void> {
+    await this.#write({ host, user, store: '', purge: true, puts: [] });
+  }
+
+  #keyval(host: string, store: string): KeyvalStore {
+    const scope = (user: StoreUser): Scope => ({ host, user: user ?? '', store });
+    const putsOf = (data: StoreTable | undefined) =>
+      Object.entries(data ?? {})
+        .filter(([, v]) => v !== undefined && v !== null)
+        // Prosody keeps what it cannot key by a non-empty string in one JSON row under key ''.
+        .map(([key, v]) => ({ key, row: serializeValue(key === '' ? { '': v } : v) }));
+    return {
+      get: async (user) => {
+        const rows = await this.#read((e) => e.rows(scope(user)));
+        return rows.length ? this.#table(scope(user), rows) : undefined;
+      },
+      set: async (user, data) => {
+        await this.#write({ ...scope(user), clear: true, puts: putsOf(data) });
+      },
+      update: <R extends StoreTable | undefined | Keep>(user: StoreUser, fn: (current: StoreTable | undefined) => R): Promise<R> =>
+        this.#turn(JSON.stringify([host, user, store]), async () => {
+          for (let attempt = 0; attempt < MAX_UPDATE_TRIES; attempt++) {
+            const rows = sortRows(await this.#read((e) => e.rows(scope(user))));
+            const result = fn(rows.length ? this.#table(scope(user), rows) : undefined);
+            if (result === KEEP) return result;
+            const puts = putsOf(result as StoreTable | undefined);
+            if (!rows.length && !puts.length) return result;
+            if (await this.#write({ ...scope(user), clear: true, expectTable: rows, puts })) return result;
+          }
+          throw new CantoError('ERR_STORAGE_WRITE', [`${host}/${store}`, `the table of '${user ?? ''}' kept changing under ${MAX_UPDATE_TRIES} attempts`]);
+        }),
+      users: () => this.#read((e) => e.users(host, store)),
+    };
+  }
+
+  #map(host: string, store: string): MapStore {
+    const scope = (user: StoreUser): Scope => ({ host, user: user ?? '', store });
+    const rowOf = (key: string, v: StoreValue | Removal | undefined): Row | null => {
+      // COMPAT: Prosody keeps a map's "" key inside a JSON row of non-string keys; no Canto key is "".
+      if (key === '') throw new CantoError('ERR_STORAGE_VALUE', ['a map key must not be empty']);
+      return v === undefined || v === null || v === REMOVE ? null : serializeValue(v as StoreValue);
+    };
+    const read = async (user: StoreUser, key: string) => (key === '' ? undefined : this.#read((e) => e.get(scope(user), key)));
+    return {
+      get: async (user, key) => {
+        const row = await read(user, key);
+        return row ? this.#decode(scope(user), key, row) : undefined;
+      },
+      set: async (user, key, value) => {
+        await this.#write({ ...scope(user), puts: [{ key, row: rowOf(key, value) }] });
+      },
+      setKeys: async (user, changes: Record<string, StoreValue | Removal>) => {
+        const puts = Object.entries(changes).map(([key, v]) => ({ key, row: rowOf(key, v) }));
+        if (puts.length) await this.#write({ ...scope(user), puts });
+      },
+      entries: (user) => this.#entries(scope(user)),
+      update: <R extends StoreValue | undefined | Keep>(user: StoreUser, key: string, fn: (current: StoreValue | undefined) => R): Promise<R> =>
+        // Updates of one key in this process take turns, so they never race each other.
+        this.#turn(JSON.stringify([host, user, store, key]), () => this.#update(scope(user), key, fn, rowOf)),
+      users: () => this.#read((e) => e.users(host, store)),
+    };
+  }
+
+  /** Run `fn` after every earlier call with the same id has settled. */
+  #turn<R>(id: string, fn: () => Promise<R>): Promise<R> {
+    const before = this.#turns.get(id) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#turns.set(id, settled);
+    void settled.then(() => {
+      if (this.#turns.get(id) === settled) this.#turns.delete(id);
+    });
+    return run;
+  }
+
+  async #update<R extends StoreValue | undefined | Keep>(scope: Scope, key: string, fn: (current: StoreValue | undefined) => R, rowOf: (key: string, v: StoreValue | undefined) => Row | null): Promise<R> {
+    rowOf(key, undefined);
+    const engine = await this.#ready();
+    if (engine.lockedUpdate) {
+      let result: R | undefined;
+      let thrown: { err: unknown } | undefined; // fn's own error is the caller's, not "storage down"
+      await this.#read((e) =>
+        e.lockedUpdate!(scope, key, (current) => {
+          try {
+            result = fn(current ? this.#decode(scope, key, current) : undefined);
+            if (result === KEEP) return undefined;
+            const row = rowOf(key, result as StoreValue | undefined);
+            return !current && !row ? undefined : { row };
+          } catch (err) {
+            thrown = { err };
+            return undefined;
+          }
+        }),
+      );
+      if (thrown) throw thrown.err;
+      return result as R;
+    }
+    const read = () => this.#read((e) => e.get(scope, key));
+    for (let attempt = 0; attempt < MAX_UPDATE_TRIES; attempt++) {
+      const current = await read();
+      const result = fn(current ? this.#decode(scope, key, current) : undefined);
+      if (result === KEEP) return result;
+      const row = rowOf(key, result as StoreValue | undefined);
+      if (!current && !row) return result; // deleting a missing key writes nothing
+      if (await this.#write({ ...scope, expect: { key, row: current ?? null }, puts: [{ key, row }] })) return result;
+    }
+    throw new CantoError('ERR_STORAGE_WRITE', [`${scope.host}/${scope.store}`, `key '${key}' kept changing under ${MAX_UPDATE_TRIES} attempts`]);
+  }
+}
+
+/** What a failed database call becomes: a CantoError kept as is, anything else "storage down". */
+export function downError(err: unknown): unknown {
+  if (isCantoError(err)) return err;
+  return new CantoError('ERR_STORAGE_DOWN', [err instanceof Error ? err.message : String(err)], { cause: err });
+}
+
+export const SQL_DRIVER: DriverDefinition = {
+  options: ['sql', 'sql_manage_tables'],
+  create: (ctx) => new SqlDriver(ctx),
+};

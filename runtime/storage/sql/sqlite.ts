@@ -1,0 +1,139 @@
+/**
+ * SQLite through better-sqlite3: reads on a connection of the main thread (WAL lets them run
+ * beside a writer, and an indexed lookup is microseconds), writes in a worker thread
+ * (sqlite-worker.ts) so commits never block the event loop. A busy timeout makes both wait
+ * for another writer (ctl, another Canto, the real Prosody) instead of failing.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { PROJECT_ROOT } from '../../project.js';
+import { FILE_MODE } from '../durable-fs.js';
+import type { DriverContext } from '../types.js';
+import type { Engine, KeyRow, Scope, WriteOp } from './engine.js';
+import { sqlOptionError } from './params.js';
+import type { SqlParams } from './params.js';
+import type { Row } from './values.js';
+import type { WorkerHello, WorkerReply, WorkerRequest, WorkerSetup } from './sqlite-worker.js';
+
+/** How long to wait for another process's write lock before reporting the database busy. */
+const BUSY_TIMEOUT_MS = 10_000;
+/** The compiled worker (tests run the TypeScript sources, but always after a build). */
+const WORKER = join(PROJECT_ROOT, 'dist', 'runtime', 'storage', 'sql', 'sqlite-worker.js');
+
+type Statement<R> = Database.Statement<unknown[], R>;
+
+export class SqliteEngine implements Engine {
+  readonly kind = 'SQLite3';
+  readonly parallelWrites = 1; // SQLite has one writer; the worker batches behind it
+  readonly #params: SqlParams;
+  readonly #ctx: DriverContext;
+  #db: Database.Database | undefined;
+  #worker: Worker | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve(r: WorkerReply): void; reject(err: unknown): void }>();
+  #get!: Statement<Row>;
+  #rows!: Statement<KeyRow>;
+  #first!: Statement<KeyRow>;
+  #after!: Statement<KeyRow>;
+  #users!: Statement<{ user: string }>;
+
+  constructor(params: SqlParams, ctx: DriverContext) {
+    this.#params = params;
+    this.#ctx = ctx;
+  }
+
+  async start(): Promise<void> {
+    const database = this.#params.database;
+    const where = this.#ctx.position?.('sql');
+    if (database === ':memory:') throw sqlOptionError('database ":memory:" cannot be shared between the server, ctl and a worker thread; give a file name', where);
+    try {
+      // Created here so the file (and SQLite's -wal and -shm, which copy its mode) is 0640.
+      closeSync(openSync(database, 'a', FILE_MODE));
+    } catch (err) {
+      const why = err instanceof Error ? err.message.replace(/, open '.*'$/, '') : String(err);
+      throw sqlOptionError(`cannot open the SQLite3 database ${database}: ${why}`, where);
+    }
+    const worker = new Worker(WORKER, {
+      execArgv: [], // not the test runner's loaders: the worker is compiled JavaScript
+      workerData: { database, manageTables: this.#ctx.options.get('sql_manage_tables') !== false, busyTimeoutMs: BUSY_TIMEOUT_MS } satisfies WorkerSetup,
+    });
+    const hello = await new Promise<WorkerHello>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    }).catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
+    if (!hello.ok) {
+      await worker.terminate();
+      throw sqlOptionError(`cannot use the SQLite3 database ${database}: ${hello.error}`, where);
+    }
+    worker.on('message', (reply: WorkerReply) => {
+      const waiting = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      waiting?.resolve(reply);
+    });
+    worker.on('error', (err) => this.#failAll(err));
+    worker.on('exit', () => this.#failAll(new Error('the SQLite writer thread stopped')));
+    this.#worker = worker;
+
+    // Loaded here, not at the top: ctl and the server load this package only when a host uses SQLite.
+    const { default: Sqlite } = await import('better-sqlite3');
+    const db = new Sqlite(database, { timeout: BUSY_TIMEOUT_MS });
+    this.#db = db;
+    const scope = '"host"=? AND "user"=? AND "store"=?';
+    this.#get = db.prepare(`SELECT "type", "value" FROM "prosody" WHERE ${scope} AND "key"=? LIMIT 1`);
+    this.#rows = db.prepare(`SELECT "key", "type", "value" FROM "prosody" WHERE ${scope}`);
+    this.#first = db.prepare(`SELECT "key", "type", "value" FROM "prosody" WHERE ${scope} ORDER BY "key" LIMIT ?`);
+    this.#after = db.prepare(`SELECT "key", "type", "value" FROM "prosody" WHERE ${scope} AND "key" > ? ORDER BY "key" LIMIT ?`);
+    this.#users = db.prepare(`SELECT DISTINCT "user" FROM "prosody" WHERE "host"=? AND "store"=? AND "user" != ''`);
+  }
+
+  #failAll(err: unknown): void {
+    for (const waiting of this.#pending.values()) waiting.reject(err);
+    this.#pending.clear();
+    this.#worker = undefined;
+  }
+
+  async get(s: Scope, key: string): Promise<Row | undefined> {
+    return this.#get.get(s.host, s.user, s.store, key);
+  }
+
+  async rows(s: Scope): Promise<KeyRow[]> {
+    return this.#rows.all(s.host, s.user, s.store);
+  }
+
+  async page(s: Scope, after: string | null, limit: number): Promise<KeyRow[]> {
+    return after === null ? this.#first.all(s.host, s.user, s.store, limit) : this.#after.all(s.host, s.user, s.store, after, limit);
+  }
+
+  async users(host: string, store: string): Promise<string[]> {
+    return this.#users.all(host, store).map((r) => r.user);
+  }
+
+  #send(msg: { kind: 'write'; ops: readonly WriteOp[] } | { kind: 'close' }): Promise<WorkerReply> {
+    const worker = this.#worker;
+    if (!worker) return Promise.reject(new Error('the SQLite writer thread is not running'));
+    const id = this.#nextId++;
+    return new Promise<WorkerReply>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage({ ...msg, id } as WorkerRequest);
+    });
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<boolean[]> {
+    const reply = await this.#send({ kind: 'write', ops });
+    if (!reply.ok) throw Object.assign(new Error(reply.error), reply.code !== undefined ? { code: reply.code } : {});
+    return reply.applied ?? [];
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    if (worker) {
+      await this.#send({ kind: 'close' }).catch(() => undefined);
+      await worker.terminate();
+      this.#worker = undefined;
+    }
+    this.#db?.close();
+    this.#db = undefined;
+  }
+}

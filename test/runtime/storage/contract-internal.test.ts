@@ -1,0 +1,4 @@
+import t from 'tap';
+import { managerSubject, runContract } from '../../helpers/store-contract.js';
+
+await runContract(t, managerSubject('internal', () => ({ storage: 'internal' })));
