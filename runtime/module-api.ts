@@ -200,6 +200,13 @@ export { nodeprep, saslprep } from './accounts/stringprep.js';
 /** Canto's version string, e.g. `"0.1.0"` (for a server-info answer). */
 export { cantoVersion } from './project.js';
 
+/**
+ * Throttles clients that keep failing (wrong keys, guessed invites): after `maxFailures` within
+ * `windowSeconds`, `retryAfter` says how long the address must wait (answer 429 with it).
+ * @example const throttle = new FailureThrottle(10, 60); if (throttle.retryAfter(request.ip, module.time())) return 429;
+ */
+export { FailureThrottle } from './throttle.js';
+
 /** Types a module definition; returns it unchanged. */
 export function defineModule<Api = void, Options = Record<string, unknown>>(
   definition: ModuleDefinition<Api, Options>,

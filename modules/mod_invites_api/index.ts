@@ -2,14 +2,13 @@
  * mod_invites_api: an authenticated HTTP API that creates account invites
  * (`GET|POST /invites_api?key=ID/SECRET` or `Authorization: Bearer ID/SECRET`).
  */
-import { defineModule, HttpError, isStoreTable, KEEP } from 'canto/module-api';
+import { defineModule, FailureThrottle, HttpError, isStoreTable, KEEP } from 'canto/module-api';
 import type { HandlerResult, HttpRequest, StoreTable } from 'canto/module-api';
 import { commands, keyStore, scopesOf } from './commands.js';
 import { credentials, wantsJson, wantsRedirect } from './credentials.js';
 import { parseKey, secretMatches } from './keys.js';
 import { optionsSchema } from './options.js';
 import type { InvitesApiOptions } from './options.js';
-import { FailureThrottle } from './throttle.js';
 import type { ApiKey, InvitesApiKeys, Scope } from './types.js';
 
 export type { ApiKey, InvitesApiKeys, Scope } from './types.js';

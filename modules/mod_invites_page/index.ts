@@ -16,6 +16,9 @@ import type { SiteView } from './pages/view.js';
 import { detectPlatform } from './platform.js';
 import { qrSvg } from './qr.js';
 import { renderUrlTemplate } from './url-template.js';
+import { html, safeUrl } from './html.js';
+import { layout } from './pages/layout.js';
+import type { InvitesPageApi } from './types.js';
 
 interface Options {
   invites_page?: string;
@@ -27,7 +30,7 @@ interface Options {
 /** Tokens are base64url (Prosody's id.medium gives 24 characters); nothing else reaches storage. */
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 
-export default defineModule<void, Options>({
+export default defineModule<InvitesPageApi, Options>({
   dependencies: ['invites'],
   options: {
     type: 'object',
@@ -57,16 +60,26 @@ export default defineModule<void, Options>({
       }
     });
 
-    if (external || module.processType !== 'server') return;
-
-    const registerApps = await module.depends('register_apps');
     const site: SiteView = {
       siteName: module.options.site_name ?? module.host,
       host: module.host,
-      basePath: new URL(module.httpUrl()).pathname.replace(/\/+$/, ''),
+      basePath: external ? '' : new URL(module.httpUrl()).pathname.replace(/\/+$/, ''),
     };
+    const api: InvitesPageApi = {
+      site,
+      pageUrl: (token) => (external ? renderUrlTemplate(landingTemplate(), { host: module.host, invite: { token } }) : `${site.basePath || '/'}?${token}`),
+      html,
+      safeUrl,
+      layout: (title, body) => layout(site, { title, body }),
+      headers: () => pageHeaders(),
+    };
+    if (external || module.processType !== 'server') return api;
+
+    const registerApps = await module.depends('register_apps');
     const registrationTemplate = module.enabledModules.includes('invites_register_web') ? invites_registration_page : undefined;
     const serveStatic = module.serveStatic('static');
+    // The form without a chosen app, relative to this page as `invites_registration_page` is.
+    const webRegisterUrl = (token: string) => new URL(`register?t=${token}`, `http://invite.invalid${site.basePath || '/'}`).pathname + `?t=${token}`;
 
     const fail = (kind: ErrorKind): HttpReply => {
       const page = errorPage(site, kind);
@@ -99,6 +112,7 @@ export default defineModule<void, Options>({
         recommended: forPlatform.map((app) => toAppView(app, context)),
         others: apps.filter((app) => !recommendedIds.has(app.id)).map((app) => toAppView(app, context)),
         qrSvg: await qrSvg(invite.uri),
+        registerUrl: registrationTemplate === undefined ? undefined : webRegisterUrl(invite.token),
       });
       const headers: Record<string, string> = pageHeaders(originsOf(apps.map((app) => app.image)));
       const link = linkHeader(invite.uri);
@@ -133,5 +147,6 @@ export default defineModule<void, Options>({
         'GET /static/*': serveStatic,
       },
     });
+    return api;
   },
 });

@@ -20,6 +20,8 @@ export interface InvitePageData {
   others: AppView[];
   /** Inline SVG of the invite's xmpp: URI (our own markup). */
   qrSvg: string;
+  /** Web registration for this invite (mod_invites_register_web), when enabled. */
+  registerUrl?: string | undefined;
 }
 
 export function inviteKind(invite: ValidatedInvite): InviteKind {
@@ -98,6 +100,19 @@ ${appList(others)}
 </section>`;
 }
 
+/**
+ * Prosody's page links to "register an account manually"; where no app listed for the device
+ * accepts invites, that is the way in, so it becomes a button.
+ */
+function webRegistration({ registerUrl, recommended, invite }: InvitePageData): SafeHtml | '' {
+  if (registerUrl === undefined || invite.type === 'roster' && !/;ibr=y(;|$)/.test(invite.uri)) return '';
+  if (recommended.some((app) => app.supportsPreauth)) {
+    return html`<p class="hint">No app at hand? You can also <a href="${registerUrl}" id="register-web">register an account manually</a> on the web.</p>`;
+  }
+  return html`<p>None of the apps for your device accepts invites: create your account on the web, then sign in with any app below.</p>
+<p class="actions"><a class="button button-primary" href="${registerUrl}" id="register-web">Register on the web</a></p>`;
+}
+
 export function invitePage(data: InvitePageData): string {
   const { site, invite } = data;
   const words = wording(site, invite);
@@ -108,6 +123,7 @@ export function invitePage(data: InvitePageData): string {
 <p class="lead">${words.lead}</p>
 <p class="actions"><a class="button button-primary" id="open-invite" href="${invite.uri}">${words.button}</a></p>
 <p class="hint" id="open-hint">Nothing happens? Install one of the apps below first, then come back and press the button again.</p>
+${webRegistration(data)}
 </header>
 ${appsSection(data)}
 <section class="qr" aria-labelledby="qr-title">

@@ -49,6 +49,7 @@ ${app.setupText === undefined ? '' : html`<p>${app.setupText}</p>`}`;
 <h2>Step 2: Accept your invite</h2>
 ${step2}
 </section>
+${registerUrl !== undefined && app.supportsPreauth ? html`<p class="hint">Or <a href="${safeUrl(registerUrl)}" id="register-web">register an account manually</a> on the web and sign in with ${app.name}.</p>` : ''}
 <p><a href="${inviteUrl}">← Choose another app</a></p>`;
   return layout(site, { title: `${words.title}: ${app.name}`, alternate: invite.uri, body });
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { FailureThrottle, clientKey } from '../../../modules/mod_invites_api/throttle.js';
+import { FailureThrottle, clientKey } from '../../runtime/throttle.js';
 
 t.test('a client may fail up to the limit, then waits out the window', async (t) => {
   const throttle = new FailureThrottle(3, 60);

@@ -1,0 +1,118 @@
+/**
+ * mod_invites_register_api (prosody-modules), which Snikket's web portal registers through:
+ * `GET /register_api/invite/{token}` describes an invite, `POST /register_api/register` with
+ * JSON `{ username, password, token }` creates the account (or, for a reset invite, sets the
+ * password) and answers `{ "jid": ... }`. Statuses are the Lua module's: 400 bad request or
+ * username, 403 refused or wrong account for a reset invite, 404 unknown invite, 409 taken;
+ * plus 429 once an address keeps failing.
+ */
+import type { HandlerResult, HttpRequest } from 'canto/module-api';
+import { defineModule, FailureThrottle, jsonReply } from 'canto/module-api';
+
+interface Options {
+  site_name?: string;
+  invites_register_max_failures: number;
+  invites_register_failure_window: number;
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+const FIELD_LIMIT = 1023;
+
+const STATUS: Record<string, number> = {
+  'invalid-token': 404,
+  'missing-fields': 400,
+  'invalid-username': 400,
+  'invalid-password': 400,
+  'password-policy': 400,
+  'wrong-username': 403,
+  refused: 403,
+  'username-taken': 409,
+};
+
+/** The body's fields when it is a JSON object whose three fields are strings of sane length. */
+function parseBody(request: HttpRequest): { username: string; password: string; token: string } | undefined {
+  const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' || request.body.length === 0) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(request.body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { username, password, token } = data as Record<string, unknown>;
+  const fields = [username, password, token];
+  if (!fields.every((f) => f === undefined || (typeof f === 'string' && Buffer.byteLength(f) <= FIELD_LIMIT))) return undefined;
+  return { username: (username as string | undefined) ?? '', password: (password as string | undefined) ?? '', token: (token as string | undefined) ?? '' };
+}
+
+export default defineModule<void, Options>({
+  dependencies: ['invites', 'invites_register'],
+  options: {
+    type: 'object',
+    properties: {
+      site_name: { type: 'string', minLength: 1 },
+      invites_register_max_failures: { type: 'integer', minimum: 1, default: 10 },
+      invites_register_failure_window: { type: 'integer', minimum: 1, default: 60 },
+    },
+  },
+
+  async load(module) {
+    module.accounts();
+    if (module.processType !== 'server') return;
+    const invites = await module.depends('invites');
+    const registration = await module.depends('invites_register');
+    const policy = module.enabledModules.includes('password_policy') ? await module.depends('password_policy') : undefined;
+    const siteName = module.options.site_name ?? module.host;
+    const throttle = new FailureThrottle(module.options.invites_register_max_failures, module.options.invites_register_failure_window);
+    const tooMany = (request: HttpRequest): HandlerResult | undefined => {
+      const wait = throttle.retryAfter(request.ip, module.time());
+      return wait > 0 ? { status: 429, headers: { 'Retry-After': String(wait) } } : undefined;
+    };
+
+    const inviteInfo = async (request: HttpRequest): Promise<HandlerResult> => {
+      const wait = tooMany(request);
+      if (wait) return wait;
+      const token = request.rest;
+      const lookup = TOKEN.test(token) ? await invites.get(token) : undefined;
+      if (!lookup?.ok) {
+        throttle.fail(request.ip, module.time());
+        return 404;
+      }
+      const { invite } = lookup;
+      // The Lua module's `jid = invite.jid` is always nil: Prosody's invites.get() drops the jid.
+      return jsonReply(
+        200,
+        {
+          site_name: siteName,
+          token: invite.token,
+          domain: module.host,
+          uri: invite.uri,
+          type: invite.type,
+          ...(invite.inviter === undefined ? {} : { inviter: invite.inviter }),
+          ...(invite.reset === undefined ? {} : { reset: invite.reset }),
+        },
+        { 'Cache-Control': 'no-store' },
+      );
+    };
+
+    const register = async (request: HttpRequest): Promise<HandlerResult> => {
+      const wait = tooMany(request);
+      if (wait) return wait;
+      const failed = (status: number): HandlerResult => {
+        throttle.fail(request.ip, module.time());
+        return status;
+      };
+      const body = parseBody(request);
+      if (body === undefined) return failed(400);
+      // As the Lua module: an unknown invite is 404 before the other fields are looked at.
+      const lookup = TOKEN.test(body.token) ? await invites.get(body.token) : undefined;
+      if (!lookup?.ok) return failed(404);
+      const result = await registration.register({ ...body, ip: request.ip, source: `mod_${module.name}`, ...(policy ? { policy } : {}) });
+      if (!result.ok) return failed(STATUS[result.error] ?? 400);
+      return jsonReply(200, { jid: result.jid }, { 'Cache-Control': 'no-store' });
+    };
+
+    module.provides('http', { default_path: 'register_api', route: { 'GET /invite/*': inviteInfo, 'POST /register': register } });
+  },
+});

@@ -1,0 +1,145 @@
+/**
+ * mod_invites_register_web: a web form that turns an invite into an account, as Prosody's
+ * module of the same name (`GET /register?t=TOKEN[&c=APP]`, the form's POST, `site_name`,
+ * `webchat_url`), for visitors whose device has no app that accepts invites.
+ *
+ * Unlike Prosody's: the form carries a CSRF token; the password is never echoed, logged or put
+ * in a URL; failed attempts are throttled per address; the invite is consumed together with the
+ * account's creation (mod_invites_register), and username-bound and reset invites are enforced.
+ */
+import type { HandlerResult, HttpReply, HttpRequest } from 'canto/module-api';
+import { defineModule, FailureThrottle } from 'canto/module-api';
+import type { SiteApp } from '../mod_register_apps/types.js';
+import type { ValidatedInvite } from '../mod_invites/types.js';
+import { csrfFor, csrfValid, parseForm } from './form.js';
+import { errorPage, registerPage, successPage } from './pages.js';
+
+interface Options {
+  webchat_url?: string;
+  invites_register_max_failures: number;
+  invites_register_failure_window: number;
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Form errors keep the form; each gets the status that says what went wrong. */
+const STATUS: Record<string, number> = {
+  'missing-fields': 400,
+  'invalid-username': 400,
+  'wrong-username': 400,
+  'password-policy': 400,
+  'invalid-password': 400,
+  'username-taken': 409,
+  refused: 403,
+};
+
+export default defineModule<void, Options>({
+  dependencies: ['register_apps', 'invites', 'invites_page', 'invites_register', 'password_policy'],
+  options: {
+    type: 'object',
+    properties: {
+      webchat_url: { type: 'string', minLength: 1 },
+      invites_register_max_failures: { type: 'integer', minimum: 1, default: 10 },
+      invites_register_failure_window: { type: 'integer', minimum: 1, default: 60 },
+    },
+  },
+
+  async load(module) {
+    // Refuses to load, naming the option, when `authentication` is not a provider Canto manages.
+    module.accounts();
+    if (module.processType !== 'server') return;
+    const invites = await module.depends('invites');
+    const apps = await module.depends('register_apps');
+    const page = await module.depends('invites_page');
+    const registration = await module.depends('invites_register');
+    const policy = await module.depends('password_policy');
+    const throttle = new FailureThrottle(module.options.invites_register_max_failures, module.options.invites_register_failure_window);
+    const path = () => new URL(module.httpUrl()).pathname;
+
+    const reply = (status: number, body: string, extra: Record<string, string> = {}): HttpReply => ({ status, headers: { ...page.headers(), ...extra }, body });
+
+    /** As Prosody, a bad invite goes back to the invite page, which says what is wrong with it. */
+    const toInvitePage = (token: string | null | undefined, rawQuery: string | null): HttpReply => ({
+      status: 303,
+      // COMPAT: Prosody appends the whole query ("t=...&c=..."); the token alone names the invite.
+      headers: { Location: token && TOKEN.test(token) ? page.pageUrl(token) : `${page.pageUrl('')}${rawQuery ?? ''}`, 'Cache-Control': 'no-store' },
+    });
+
+    const form = (request: HttpRequest, invite: ValidatedInvite, app: SiteApp | undefined, status: number, extra: { username?: string; message?: string; danger?: boolean } = {}): HttpReply => {
+      const csrf = csrfFor(request, path());
+      const view = {
+        invite,
+        app,
+        csrf: csrf.value,
+        minLength: policy.getPolicy().length,
+        username: extra.username ?? '',
+        ...(extra.message === undefined ? {} : { message: extra.message, messageClass: extra.danger ? ('alert-danger' as const) : ('alert-warning' as const) }),
+      };
+      return reply(status, registerPage(page, view), csrf.setCookie === undefined ? {} : { 'Set-Cookie': csrf.setCookie });
+    };
+
+    const throttled = (request: HttpRequest): HttpReply | undefined => {
+      const wait = throttle.retryAfter(request.ip, module.time());
+      return wait > 0 ? reply(429, errorPage(page, 'Too many failed attempts from your address. Please wait a minute and try again.'), { 'Retry-After': String(wait) }) : undefined;
+    };
+
+    const serveForm = async (request: HttpRequest): Promise<HandlerResult> => {
+      const token = request.query.get('t');
+      const lookup = token && TOKEN.test(token) ? await invites.get(token) : undefined;
+      if (!lookup?.ok) return toInvitePage(token, request.rawQuery);
+      const appId = request.query.get('c');
+      return form(request, lookup.invite, appId ? apps.app(appId) : undefined, 200);
+    };
+
+    const submit = async (request: HttpRequest): Promise<HandlerResult> => {
+      const wait = throttled(request);
+      if (wait) return wait;
+      const failed = () => throttle.fail(request.ip, module.time());
+      const fields = parseForm(request);
+      if (fields === undefined) {
+        failed();
+        return reply(400, errorPage(page, 'The form could not be read: a field is missing or too long.'));
+      }
+      const lookup = TOKEN.test(fields.token) ? await invites.get(fields.token) : undefined;
+      if (!lookup?.ok) {
+        failed();
+        return toInvitePage(fields.token, request.rawQuery);
+      }
+      const app = fields.app_id ? apps.app(fields.app_id) : undefined;
+      if (!csrfValid(request, fields.csrf)) {
+        failed();
+        return form(request, lookup.invite, app, 403, { username: fields.user, message: 'This form has expired. Please enter your password again and submit.' });
+      }
+      const result = await registration.register({
+        token: fields.token,
+        username: fields.user,
+        password: fields.password,
+        ip: request.ip,
+        source: `mod_${module.name}`,
+        policy,
+      });
+      if (!result.ok) {
+        failed();
+        if (result.error === 'invalid-token') return toInvitePage(fields.token, request.rawQuery);
+        if (result.error === 'refused') return reply(403, errorPage(page, result.message));
+        return form(request, result.invite ?? lookup.invite, app, STATUS[result.error] ?? 400, { username: fields.user, message: result.message });
+      }
+      const webchatUrl = module.options.webchat_url;
+      return reply(
+        200,
+        successPage(page, {
+          jid: result.jid,
+          reset: result.reset,
+          app,
+          inviter: result.invite.inviter,
+          contactAdded: result.contactAdded,
+          webchatUrl,
+        }),
+        // The page names the account; no cache, no intermediary may keep it (Prosody's three headers).
+        { 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache', Expires: '0' },
+      );
+    };
+
+    module.provides('http', { default_path: 'register', route: { GET: serveForm, POST: submit } });
+  },
+});
