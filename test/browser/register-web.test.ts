@@ -97,7 +97,7 @@ async function run(t: Test): Promise<void> {
       writeFileSync(join(ARTIFACTS, `register-success-${name}.png`), await page.screenshot({ fullPage: true }));
       // The form with a message comes with its 400, which Chromium logs; anything else is a problem.
       t.same(problems.filter((p) => !/status of 400/.test(p)), [], 'no other console errors (CSP violations included)');
-      t.match(readFileSync(join(dir, 'data', 'example%2ecom', 'accounts', `${username.replace('-', '%2d')}.dat`), 'utf8'), /stored_key/);
+      t.match(readFileSync(join(dir, 'data', 'example%2ecom', 'accounts', `${username.replaceAll('-', '%2d')}.dat`), 'utf8'), /stored_key/);
       await context.close();
     });
   }
