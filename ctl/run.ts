@@ -19,6 +19,7 @@ Commands:
   adduser JID                    Create an account (the password is read from the terminal or stdin)
   passwd JID                     Set an account's password (read from the terminal or stdin)
   deluser JID                    Delete an account and all its data
+  migrate HOST FROM TO           Copy every store of HOST between storage drivers (internal, sql)
   mod_<name> <command> HOST ...  Run a module's command (e.g. mod_invites_api create example.com "My key")
   mod_<name> --help              List a module's commands
   help                           Show this text
@@ -166,6 +167,10 @@ class Ctl implements CtlIo {
     if (command === 'check') {
       const { checkCommand } = await import('./check.js');
       return checkCommand(rest, () => this.loadRuntime(config), this);
+    }
+    if (command === 'migrate') {
+      const { migrateCommand } = await import('./migrate.js');
+      return migrateCommand(rest, () => this.loadRuntime(config), this);
     }
     if (command === 'cert') {
       const { certCommand } = await import('./cert.js');

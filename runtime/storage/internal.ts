@@ -98,6 +98,23 @@ export class InternalDriver implements StorageDriver {
     );
   }
 
+  /** Stores with a host-level file or a users' folder under `<data>/<host>/` (Prosody's driver:stores). */
+  async stores(host: string): Promise<string[]> {
+    let entries;
+    try {
+      entries = await readdir(hostDir(this.#ctx.dataPath, host), { withFileTypes: true });
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+    const names = new Set<string>();
+    for (const e of entries) {
+      if (e.isDirectory()) names.add(decode(e.name));
+      else if (e.isFile() && e.name.endsWith('.dat') && e.name.length > 4) names.add(decode(e.name.slice(0, -4)));
+    }
+    return [...names];
+  }
+
   /** One shared cache per file, whichever store type opened it. */
   #file(host: string, store: string, user: StoreUser): DataFile {
     const path = dataFile(this.#ctx.dataPath, host, store, user);

@@ -99,6 +99,13 @@ export class StorageManager {
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
+  /** The driver `name` as it would serve `host` (its options read for that host), started. */
+  async startedDriver(host: string, name: string): Promise<StorageDriver> {
+    const driver = this.#driver(host, name);
+    await this.#startDriver(driver);
+    return driver;
+  }
+
   open(host: string, store: string, type: 'keyval'): KeyvalStore;
   open(host: string, store: string, type: 'map'): MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;

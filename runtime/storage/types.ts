@@ -84,6 +84,8 @@ export interface StorageDriver {
    * when an account is deleted). A driver without it gets a warning, as in Prosody.
    */
   purge?(host: string, user: string): Promise<void>;
+  /** The stores that hold any data for the host (Prosody's `driver:stores`), for `ctl migrate`. */
+  stores?(host: string): Promise<string[]>;
   /** Wait for queued writes and release files or connections. */
   close(): Promise<void>;
 }

@@ -197,6 +197,10 @@ export class SqlDriver implements StorageDriver {
     }
   }
 
+  stores(host: string): Promise<string[]> {
+    return this.#read((e) => e.stores(host));
+  }
+
   /** Prosody deletes a user's rows in every store of the host when the account goes. */
   async purge(host: string, user: string): Promise<void> {
     await this.#write({ host, user, store: '', purge: true, puts: [] });

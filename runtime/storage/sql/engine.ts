@@ -42,6 +42,8 @@ export interface Engine {
   rows(scope: Scope): Promise<KeyRow[]>;
   /** Up to `limit` rows with keys after `after`, in key order (for streaming a large table). */
   page(scope: Scope, after: string | null, limit: number): Promise<KeyRow[]>;
+  /** Stores with any row for the host. */
+  stores(host: string): Promise<string[]>;
   /** Users with rows in a store, host-level ('') left out. */
   users(host: string, store: string): Promise<string[]>;
   /** One transaction for the batch; per op, whether it applied (false: `expect` did not hold). */

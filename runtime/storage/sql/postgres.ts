@@ -108,6 +108,11 @@ export class PostgresEngine implements Engine {
     return r.rows;
   }
 
+  async stores(host: string): Promise<string[]> {
+    const r = await this.#pool.query<{ store: string }>({ name: 'canto_stores', text: 'SELECT DISTINCT "store" FROM "prosody" WHERE "host"=$1', values: [host] });
+    return r.rows.map((row) => row.store);
+  }
+
   async users(host: string, store: string): Promise<string[]> {
     const r = await this.#pool.query<{ user: string }>({ name: 'canto_users', text: `SELECT DISTINCT "user" FROM "prosody" WHERE "host"=$1 AND "store"=$2 AND "user" != ''`, values: [host, store] });
     return r.rows.map((row) => row.user);

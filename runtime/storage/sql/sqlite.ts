@@ -5,11 +5,11 @@
  * for another writer (ctl, another Canto, the real Prosody) instead of failing.
  */
 import { closeSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { PROJECT_ROOT } from '../../project.js';
-import { FILE_MODE } from '../durable-fs.js';
+import { ensureDir, FILE_MODE } from '../durable-fs.js';
 import type { DriverContext } from '../types.js';
 import type { Engine, KeyRow, Scope, WriteOp } from './engine.js';
 import { sqlOptionError } from './params.js';
@@ -38,6 +38,7 @@ export class SqliteEngine implements Engine {
   #first!: Statement<KeyRow>;
   #after!: Statement<KeyRow>;
   #users!: Statement<{ user: string }>;
+  #stores!: Statement<{ store: string }>;
 
   constructor(params: SqlParams, ctx: DriverContext) {
     this.#params = params;
@@ -49,6 +50,8 @@ export class SqliteEngine implements Engine {
     const where = this.#ctx.position?.('sql');
     if (database === ':memory:') throw sqlOptionError('database ":memory:" cannot be shared between the server, ctl and a worker thread; give a file name', where);
     try {
+      // data_path itself is made as the internal driver would make it (0750); any other folder must exist.
+      if (dirname(database) === this.#ctx.dataPath) await ensureDir(this.#ctx.dataPath);
       // Created here so the file (and SQLite's -wal and -shm, which copy its mode) is 0640.
       closeSync(openSync(database, 'a', FILE_MODE));
     } catch (err) {
@@ -85,6 +88,7 @@ export class SqliteEngine implements Engine {
     this.#rows = db.prepare(`SELECT "key", "type", "value" FROM "prosody" WHERE ${scope}`);
     this.#first = db.prepare(`SELECT "key", "type", "value" FROM "prosody" WHERE ${scope} ORDER BY "key" LIMIT ?`);
     this.#after = db.prepare(`SELECT "key", "type", "value" FROM "prosody" WHERE ${scope} AND "key" > ? ORDER BY "key" LIMIT ?`);
+    this.#stores = db.prepare('SELECT DISTINCT "store" FROM "prosody" WHERE "host"=?');
     this.#users = db.prepare(`SELECT DISTINCT "user" FROM "prosody" WHERE "host"=? AND "store"=? AND "user" != ''`);
   }
 
@@ -104,6 +108,10 @@ export class SqliteEngine implements Engine {
 
   async page(s: Scope, after: string | null, limit: number): Promise<KeyRow[]> {
     return after === null ? this.#first.all(s.host, s.user, s.store, limit) : this.#after.all(s.host, s.user, s.store, after, limit);
+  }
+
+  async stores(host: string): Promise<string[]> {
+    return this.#stores.all(host).map((r) => r.store);
   }
 
   async users(host: string, store: string): Promise<string[]> {
