@@ -63,8 +63,8 @@ async function bothWays(t: Test, dir: string, sql: string): Promise<void> {
 
   const listed = await ctl('mod_invites_api', 'list', 'example.com');
   t.equal(listed.code, 0, listed.stderr);
-  t.match(listed.stdout, 'jsaFq8TP6yeE\tMy test key\tnever\tnever\n', "Canto lists Prosody's named key");
-  t.match(listed.stdout, 'zZdCc5DNdBvV\t<unknown>\tnever\tnever\n', 'and its unnamed one');
+  t.match(listed.stdout, 'jsaFq8TP6yeE\tMy test key\tnever\tnever\tinvite\n', "Canto lists Prosody's named key");
+  t.match(listed.stdout, 'zZdCc5DNdBvV\t<unknown>\tnever\tnever\tinvite\n', 'and its unnamed one');
   const minted = await request(server.url(`/invites_api?key=${PROSODY_KEY}`), { headers: HOST });
   t.equal(minted.status, 201, "Canto accepts Prosody's key");
   const token = /\?([A-Za-z0-9_-]{24})$/.exec(String(minted.headers.location))?.[1];

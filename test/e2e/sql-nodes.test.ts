@@ -1,6 +1,5 @@
 /**
- * Several Canto servers and ctl on one SQL database (one SQLite file on this machine, and one
- * PostgreSQL database): a key deleted by ctl is refused by every node at its next request,
+ * Several Canto servers and ctl on one PostgreSQL database: a key deleted by ctl is refused by every node at its next request,
  * invites minted on all nodes at once are all stored, a single-use invite used on two nodes at
  * once is used exactly once, and nothing a node caches goes stale when a peer writes.
  */
@@ -55,11 +54,6 @@ async function twoNodes(t: Test, sql: string): Promise<void> {
   t.equal((await mint(a, key)).status, 403, 'node A refuses the deleted key');
   t.equal((await mint(b, key)).status, 403, 'node B too');
 }
-
-t.test('two Canto nodes and ctl on one SQLite file', async (t) => {
-  // Both nodes' data_path is their own folder; the database file is one, beside them.
-  await twoNodes(t, `{ driver = "SQLite3", database = ${JSON.stringify(join(t.testdir(), 'shared.sqlite'))} }`);
-});
 
 t.test('two Canto nodes and ctl on one PostgreSQL database', async (t) => {
   if (!havePostgres(t)) return;
