@@ -1,15 +1,13 @@
 /**
  * The sql driver when things go wrong: rows Prosody could not have written are reported with
- * host, store and key and skipped; a PostgreSQL that goes away gets 503 with Retry-After, the
- * server reconnects by itself when it is back, and no acknowledged invite is lost; a database
- * the config names wrongly stops `ctl check` and the start with one error at the option.
+ * host, store and key and skipped; a database the config names wrongly stops `ctl check` and
+ * the start with one error at the option.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { request, ROOT, runCtl, startCanto, testConfig } from '../helpers/canto.js';
-import { havePostgres, PG_USER } from '../helpers/postgres.js';
 
 const HOST = { Host: 'example.com' };
 const sqliteConfig = testConfig(['invites', 'invites_api'], 'storage = "sql"\nsql = { driver = "SQLite3", database = "prosody.sqlite" }');
@@ -55,38 +53,4 @@ t.test('a database the config names wrongly is one error at the sql option, for 
   const used = await runCtl(dir, ['mod_invites', 'list', 'example.com']);
   t.equal(used.code, 1);
   t.match(used.stderr, `Error: ${file}:${line}:1: option 'sql': cannot open`);
-});
-
-t.test('PostgreSQL going away: 503 with Retry-After, reconnect, nothing acknowledged lost', async (t) => {
-  if (!havePostgres(t)) return;
-  // A cluster of its own, since this test stops and starts it.
-  const script = join(ROOT, 'test', 'helpers', 'pg-cluster.sh');
-  const made = spawnSync(script, ['start'], { encoding: 'utf8' });
-  t.equal(made.status, 0, made.stderr);
-  const socketDir = /CANTO_TEST_PG_HOST=(\S+)/.exec(made.stdout)![1]!;
-  t.teardown(() => void spawnSync(script, ['stop', socketDir]));
-  const pgCtl = (action: string) => {
-    const bindir = spawnSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1'], { encoding: 'utf8' }).stdout.trim();
-    const r = spawnSync('runuser', ['-u', 'postgres', '--', `${bindir}/pg_ctl`, '-D', join(socketDir, 'data'), '-w', '-m', 'fast', ...(action === 'start' ? ['-l', join(socketDir, 'server.log'), '-o', `-c listen_addresses='' -k ${socketDir}`] : []), action], { encoding: 'utf8' });
-    t.equal(r.status, 0, `pg_ctl ${action}: ${r.stderr}`);
-  };
-  const config = testConfig(['invites', 'invites_api'], `storage = "sql"\nsql = { driver = "PostgreSQL", host = ${JSON.stringify(socketDir)}, username = ${JSON.stringify(PG_USER)}, database = "postgres" }`);
-  const server = await startCanto(t, { config });
-  const key = (await runCtl(server.dir, ['mod_invites_api', 'create', 'example.com'])).stdout.trim();
-  const mint = () => request(server.url(`/invites_api?key=${key}`), { headers: HOST });
-  const before = await Promise.all(Array.from({ length: 5 }, mint));
-  t.strictSame(before.map((r) => r.status), [201, 201, 201, 201, 201]);
-
-  pgCtl('stop');
-  const down = await mint();
-  t.equal(down.status, 503, 'the database is down: 503');
-  t.equal(down.headers['retry-after'], '5', 'with Retry-After');
-  t.match(server.stderr(), /Storage unavailable/);
-
-  pgCtl('start');
-  const after = await mint();
-  t.equal(after.status, 201, 'the server reconnected by itself');
-  const listed = await runCtl(server.dir, ['mod_invites', 'list', 'example.com']);
-  t.match(listed.stdout, /^6 pending invites$/m, 'every acknowledged invite is there');
-  for (const r of [...before, after]) t.ok(listed.stdout.includes(String(r.headers.location).split('preauth=')[1]!), 'listed');
 });
