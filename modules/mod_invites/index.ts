@@ -19,6 +19,9 @@ export type {
   InviteUse,
   InviteUsedEvent,
   InviteRevokedEvent,
+  InviteExpiredEvent,
+  InviteEvents,
+  UserRegisteredEvent,
 } from './types.js';
 
 const WEEK = 7 * 86400;

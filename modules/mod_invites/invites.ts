@@ -6,7 +6,7 @@
  */
 import { isStoreTable, KEEP, randomId, REMOVE } from 'canto/module-api';
 import type { MapStore, Removal, StoreTable, StoreValue } from 'canto/module-api';
-import type { Invite, InviteKind, InviteLookup, InviteRecord, InvitesApi, InviteUse, InviteUsedEvent, InviteRevokedEvent, ValidatedInvite } from './types.js';
+import type { Invite, InviteExpiredEvent, InviteKind, InviteLookup, InviteRecord, InvitesApi, InviteUse, InviteUsedEvent, InviteRevokedEvent, ValidatedInvite } from './types.js';
 import { jidNode, nodeprep } from './username.js';
 
 export interface InvitesContext {
@@ -22,9 +22,10 @@ export interface InvitesContext {
   archive: MapStore<StoreValue>;
   /** Canto's `invite_used`: per account, the invites it used, by token. */
   uses: MapStore<StoreValue>;
-  /** Fires `invite-used` and `invite-revoked` once the change is stored. */
+  /** Fires `invite-used`, `invite-revoked` and `invite-expired` once the change is stored. */
   notify(event: 'invite-used', data: InviteUsedEvent): void;
   notify(event: 'invite-revoked', data: InviteRevokedEvent): void;
+  notify(event: 'invite-expired', data: InviteExpiredEvent): void;
 }
 
 /** Archived records stay this long past their expiry, so an old link still says what became of it. */
@@ -329,6 +330,7 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
     async purgeExpired() {
       const now = ctx.now();
       const removals = new Map<string | null, Record<string, Removal>>();
+      const expired = new Map<string, InviteExpiredEvent>();
       const remove = (user: string | null, token: string) => {
         const changes = removals.get(user) ?? {};
         changes[token] = REMOVE;
@@ -338,13 +340,16 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
         const invite = asInvite(token, value);
         if (!invite || now <= invite.expires) continue;
         remove(null, token);
+        expired.set(token, { token, expires: invite.expires, invite });
         const inviter = invite.type === 'roster' ? jidNode(invite.jid) : undefined;
         if (inviter !== undefined) remove(inviter, token);
       }
       // Contact invites without registration exist only under the inviter.
       for (const user of await store.users()) {
         for await (const [token, expires] of store.entries(user)) {
-          if (typeof expires === 'number' && now > expires) remove(user, token);
+          if (typeof expires !== 'number' || now <= expires) continue;
+          remove(user, token);
+          if (!expired.has(token)) expired.set(token, { token, expires });
         }
       }
       const tokens = new Set<string>();
@@ -352,6 +357,7 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
         await store.setKeys(user, changes);
         for (const token of Object.keys(changes)) tokens.add(token);
       }
+      for (const event of expired.values()) ctx.notify('invite-expired', event);
       const old: Record<string, Removal> = {};
       for await (const [token, value] of ctx.archive.entries(null)) {
         if (!isStoreTable(value) || !(typeof value.expires === 'number' && now <= value.expires + ARCHIVE_KEPT)) old[token] = REMOVE;

@@ -77,6 +77,39 @@ export interface InviteRevokedEvent {
   revoked_by: string;
 }
 
+/** `invite-expired`: fired after the purge removed an invite that expired unused. */
+export interface InviteExpiredEvent {
+  token: string;
+  /** Unix seconds. */
+  expires: number;
+  /** The stored record; absent for a contact invite that lived only under its inviter. */
+  invite?: Invite;
+}
+
+/** Prosody's `user-registered`, as a registration module fires it once the account exists. */
+export interface UserRegisteredEvent {
+  username: string;
+  host: string;
+  /** The invite the account was made with (Prosody's `validated_invite`), when there was one. */
+  validated_invite?: ValidatedInvite;
+  /** Where the registration came from, e.g. `"invite"`. */
+  source?: string;
+}
+
+/**
+ * The invite events on a host's bus (`module.hook(name, handler)`) and their payloads:
+ * `invite-created` fires before the invite is stored (a handler may add `landing_page`); the
+ * others once the store has the change. They fire in the process that made the change: a
+ * `npx ctl` command is a process of its own.
+ */
+export interface InviteEvents {
+  'invite-created': Invite;
+  'invite-used': InviteUsedEvent;
+  'invite-revoked': InviteRevokedEvent;
+  'invite-expired': InviteExpiredEvent;
+  'user-registered': UserRegisteredEvent;
+}
+
 /** Filters and paging for `list`. */
 export interface InviteQuery {
   kind?: InviteKind;
