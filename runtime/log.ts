@@ -28,8 +28,11 @@ export interface LogSink {
 const rank: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 let sinks: LogSink[] = [{ min: 'info', write: (line) => process.stderr.write(line + '\n') }];
 
-export function setLogSinks(next: LogSink[]): void {
+/** Replaces the process's sinks; returns the ones it replaced. */
+export function setLogSinks(next: LogSink[]): LogSink[] {
+  const previous = sinks;
   sinks = next;
+  return previous;
 }
 
 const scoped = new AsyncLocalStorage<LogSink[]>();

@@ -3,6 +3,7 @@
  * timers that fall due then run in order, each to the end (an async timer is awaited), at the
  * moment they were due, so a module's hourly job runs 24 times in `advance(86400)`.
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { Clock } from '../clock.js';
 
 interface Timer {
@@ -31,7 +32,8 @@ export class TestClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => unknown): () => void {
-    const timer: Timer = { at: this.#ms + Math.max(0, delayMs), seq: this.#seq++, fn };
+    // As a real timer, it runs in the async context it was set in (the host's log sinks).
+    const timer: Timer = { at: this.#ms + Math.max(0, delayMs), seq: this.#seq++, fn: AsyncResource.bind(fn) };
     this.#timers.push(timer);
     return () => {
       this.#timers = this.#timers.filter((t) => t !== timer);

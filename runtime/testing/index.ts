@@ -27,7 +27,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readConfig } from '../config/index.js';
 import type { HttpServer } from '../http/server.js';
-import { getLogger, withLogSinks, type LogSink } from '../log.js';
+import { getLogger, setLogSinks, withLogSinks, type LogSink } from '../log.js';
 import type { ModuleApis } from '../module-api.js';
 import { Runtime } from '../runtime.js';
 import { logDiagnostics, prepareServer } from '../start.js';
@@ -96,6 +96,26 @@ export interface TestHost {
   stop(): Promise<void>;
 }
 
+/**
+ * The log sinks of the hosts alive in this process. What a host's own work logs goes to that
+ * host (withLogSinks); what is logged outside any host's context, e.g. by a module API method
+ * the test calls directly, goes to every live host, since the test is driving one of them.
+ */
+const live = new Set<LogSink>();
+let processSinks: LogSink[] | undefined;
+
+function addLive(sink: LogSink): () => void {
+  live.add(sink);
+  processSinks ??= setLogSinks([{ min: 'debug', write: (line, level) => live.forEach((s) => s.write(line, level)) }]);
+  return () => {
+    live.delete(sink);
+    if (!live.size && processSinks) {
+      setLogSinks(processSinks);
+      processSinks = undefined;
+    }
+  };
+}
+
 export async function startHost(t: TestContext, options: StartHostOptions): Promise<TestHost> {
   const dir = options.dir ?? t.testdir();
   const configFile = join(dir, 'prosody.cfg.lua');
@@ -104,29 +124,35 @@ export async function startHost(t: TestContext, options: StartHostOptions): Prom
   const clock = new TestClock(options.now);
   const lines: string[] = [];
   const errors: string[] = [];
-  const sinks: LogSink[] = [
-    {
-      min: 'debug',
-      write: (line, level) => {
-        lines.push(line);
-        if (level === 'error') errors.push(line);
-      },
+  const sink: LogSink = {
+    min: 'debug',
+    write: (line, level) => {
+      lines.push(line);
+      if (level === 'error') errors.push(line);
     },
-  ];
+  };
+  const sinks = [sink];
+  const removeSink = addLive(sink);
 
   const { runtime, http } = await withLogSinks(sinks, async () => {
-    const config = readConfig(configFile);
-    const runtime = new Runtime(config, 'server', clock);
-    logDiagnostics(config, getLogger('general'));
     try {
-      return { runtime, http: await prepareServer(runtime) };
+      const config = readConfig(configFile);
+      const runtime = new Runtime(config, 'server', clock);
+      logDiagnostics(config, getLogger('general'));
+      try {
+        return { runtime, http: await prepareServer(runtime) };
+      } catch (err) {
+        await runtime.shutdown().catch(() => {});
+        throw err;
+      }
     } catch (err) {
-      await runtime.shutdown().catch(() => {});
+      removeSink();
       throw err;
     }
   });
   if (errors.length && !options.allowLoadErrors) {
     await withLogSinks(sinks, () => runtime.shutdown());
+    removeSink();
     throw new Error(`The test host did not start cleanly:\n${errors.join('\n')}`);
   }
 
@@ -163,6 +189,7 @@ export async function startHost(t: TestContext, options: StartHostOptions): Prom
         await Promise.allSettled([...inFlight]);
         await http.stop();
         await runtime.shutdown();
+        removeSink();
       });
       return stopped;
     },
