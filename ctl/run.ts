@@ -20,6 +20,7 @@ Commands:
   passwd JID                     Set an account's password (read from the terminal or stdin)
   deluser JID                    Delete an account and all its data
   migrate HOST FROM TO           Copy every store of HOST between storage drivers (internal, sql)
+  module new NAME [--dir DIR]    Write a new module folder, DIR/mod_NAME (DIR defaults to plugins)
   mod_<name> <command> HOST ...  Run a module's command (e.g. mod_invites_api create example.com "My key")
   mod_<name> --help              List a module's commands
   help                           Show this text
@@ -181,6 +182,10 @@ class Ctl implements CtlIo {
       const proc = this.#proc;
       const io = { out: this.out, err: this.err, usage: this.usage, write: (t: string) => proc.stdout(t), writeErr: (t: string) => proc.stderr(t), stdin: proc.stdin ?? process.stdin };
       return userCommand(command, rest, () => this.loadRuntime(config), io);
+    }
+    if (command === 'module') {
+      const { newModuleCommand } = await import('./module-new.js');
+      return newModuleCommand(rest, this.#proc.cwd, this);
     }
     if (command.startsWith('mod_') && command.length > 4) return this.moduleCommand(config, command.slice(4), rest);
     return usage(`unknown command '${command}'`);
