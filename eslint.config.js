@@ -15,7 +15,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
   {
-    files: ['modules/**', 'plugins/**', 'test/fixtures/**'],
+    files: ['modules/**', 'plugins/**', 'templates/**', 'test/fixtures/**'],
     rules: { 'canto/module-boundary': 'error' },
   },
 );
