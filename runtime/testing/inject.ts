@@ -13,7 +13,9 @@ export interface InjectRequest {
   method?: string;
   /**
    * A path (`/invites_api?key=...`), sent with `Host: <defaultHost>` over plain HTTP, or an
-   * absolute URL: `https://example.com/x` is sent with `Host: example.com` as over TLS.
+   * absolute URL: `https://example.com/x` is sent with `Host: example.com` as over TLS. The path
+   * goes as written (`..` and all); only spaces and other bytes no request line may hold are
+   * percent-encoded.
    */
   url: string;
   /** Request headers; a `host` or `connection` given here replaces the default. */
@@ -43,7 +45,9 @@ export function inject(server: HttpServer, defaultHost: string, req: InjectReque
   const absolute = /^https?:\/\//i.test(req.url);
   const target = absolute ? new URL(req.url) : undefined;
   const secure = target?.protocol === 'https:';
-  const path = target ? target.pathname + target.search : req.url;
+  // Sent as given, except what no HTTP request line may hold (spaces, controls, non-Latin-1),
+  // which is percent-encoded as a browser would.
+  const path = (target ? target.pathname + target.search : req.url).replace(/[^\u0021-\u00ff]+/g, (c) => encodeURIComponent(c));
   const headers: OutgoingHttpHeaders = { host: target?.host ?? defaultHost, connection: 'keep-alive' };
   let body: string | Buffer | undefined;
   if (req.body !== undefined) {

@@ -1,14 +1,15 @@
 /**
- * mod_register_apps on the real server: the catalogue options as Prosody names them, apps
+ * mod_register_apps on an in-process host (canto/testing): the catalogue options as Prosody names them, apps
  * provided by other modules, and the logos it serves. The catalogue is seen through the
  * invite page, which is what visitors see of it.
  */
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
-import { FIXTURES, copyFixtures, request, startCanto } from '../helpers/canto.js';
+import { startHost } from '../../runtime/testing/index.js';
+import { FIXTURES, copyFixtures } from '../helpers/canto.js';
 
 const ACCOUNT = 'jCQROWE46hmwMQXzg82unSbs';
-const NOW = '1795500000';
+const NOW = 1795500000;
 const LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0';
 
 /** A plugin module, plain JS, that provides one app the way any module can. */
@@ -39,9 +40,9 @@ async function appIds(t: Test, extra: string, modules = '"invites", "invites_pag
     'VirtualHost "example.com"',
     '',
   ].join('\n');
-  const server = await startCanto(t, { config, dir, files, env: { CANTO_NOW: NOW } });
-  const res = await request(server.url(`/invites_page?${ACCOUNT}`), { headers: { 'user-agent': LINUX } });
-  t.equal(res.status, 200, server.stderr());
+  const host = await startHost(t, { config, dir, files, now: NOW });
+  const res = await host.inject({ url: `/invites_page?${ACCOUNT}`, headers: { 'user-agent': LINUX } });
+  t.equal(res.status, 200);
   const ids = (html: string) => [...html.matchAll(/data-app="([^"]+)"/g)].map((m) => m[1]!);
   return { first: ids(res.body.split('<details')[0]!), all: ids(res.body), body: res.body };
 }
@@ -85,18 +86,17 @@ t.test('a module adds an app with provides("site-app")', async (t) => {
 });
 
 t.test('logos are served with their type and cache headers; nothing else is', async (t) => {
-  const dir = t.testdir();
-  const server = await startCanto(t, {
-    dir,
+  const host = await startHost(t, {
     config: 'http_ports = { 0 }\nhttps_ports = { }\nhttp_default_host = "example.com"\ndata_path = "data"\nmodules_enabled = { "register_apps" }\nVirtualHost "example.com"\n',
   });
-  const logo = await request(server.url('/register_apps/assets/logos/monal.svg'));
+  const logo = await host.inject('/register_apps/assets/logos/monal.svg');
   t.equal(logo.status, 200);
   t.equal(logo.headers['content-type'], 'image/svg+xml');
   t.equal(logo.headers['cache-control'], 'public, max-age=86400');
   t.match(logo.headers['content-security-policy'], "default-src 'none'");
-  const cached = await request(server.url('/register_apps/assets/logos/monal.svg'), { headers: { 'if-none-match': String(logo.headers.etag) } });
+  const cached = await host.inject({ url: '/register_apps/assets/logos/monal.svg', headers: { 'if-none-match': String(logo.headers.etag) } });
   t.equal(cached.status, 304);
-  t.equal((await request(server.url('/register_apps/assets/logos/none.svg'))).status, 404);
-  t.equal((await request(server.url('/register_apps/assets/../index.ts'))).status, 404);
+  t.equal((await host.inject('/register_apps/assets/logos/none.svg')).status, 404);
+  t.equal((await host.inject('/register_apps/assets/../index.ts')).status, 404);
+  t.equal((await host.inject('/register_apps/assets/%2e%2e/index.ts')).status, 404);
 });
