@@ -10,12 +10,13 @@ import { request, ROOT, runCtl, startCanto, testConfig, writeFiles } from '../he
 
 const FILES = ['README.md', 'index.ts', 'options.ts', 'test/guest_book.test.ts', 'types.ts'];
 
-function runTap(cwd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+/** Runs node with `args` in `cwd`, as a process of its own (not a subtest stream of this run). */
+function run(cwd: string, args: string[]): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NODE_OPTIONS; // the outer tap's loader hooks stay out of the inner run
-  delete env.TAP; // a top-level run of its own, not a subtest stream of this one
+  delete env.TAP;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -60,13 +61,21 @@ t.test('module new writes a module that loads, answers and passes its own test',
   t.match(example, /^\/\/ plugins\/mod_guest_book\/test\/greet\.test\.ts\n/, 'the README example names its file');
   writeFiles(folder, { 'test/greet.test.ts': example });
 
-  const ran = await runTap(ROOT, [join(folder, 'test')]);
+  const ran = await run(ROOT, [join(ROOT, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), join(folder, 'test')]);
   t.equal(ran.code, 0, 'its own test passes');
   if (ran.code !== 0) t.comment(ran.output);
   t.match(ran.output, /^ok \d - \S+\/mod_guest_book\/test\/guest_book\.test\.ts/m, 'its own test file passed');
   t.match(ran.output, /^ok \d - \S+\/mod_guest_book\/test\/greet\.test\.ts/m, "the README's example passed");
   t.equal([...ran.output.matchAll(/^ {4}ok \d+ - /gm)].length, 5, 'all five tests ran and passed');
   t.notMatch(ran.output, /not ok/);
+
+  // Without tap's canto-source condition, canto/testing and canto/module-api are the build in
+  // dist/, as for a project that has Canto in its node_modules.
+  const built = await run(ROOT, ['--import', 'tsx', join(folder, 'test', 'guest_book.test.ts')]);
+  t.equal(built.code, 0, 'its test passes on the built canto/testing');
+  if (built.code !== 0) t.comment(built.output);
+  t.equal([...built.output.matchAll(/^ok \d+ - /gm)].length, 4, 'its four tests passed');
+  t.notMatch(built.output, /not ok/);
 });
 
 t.test('module new refuses what it cannot do, and changes nothing', async (t) => {
