@@ -25,6 +25,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { readConfig } from '../config/index.js';
 import type { HttpServer } from '../http/server.js';
 import { getLogger, setLogSinks, withLogSinks, type LogSink } from '../log.js';
@@ -83,8 +84,12 @@ export interface TestHost {
    * that path. Relative URLs go to the first VirtualHost.
    */
   inject(request: InjectRequest | string): Promise<InjectReply>;
-  /** `npx ctl --config <configFile> ...args`, in-process with the test clock. */
+  /**
+   * `npx ctl --config <configFile> ...args`, in-process with the test clock. Its stdin is empty,
+   * or `input` in the second form (`ctl(['adduser', 'alice@example.com'], { input: 'pw\npw\n' })`).
+   */
   ctl(...args: string[]): Promise<CtlResult>;
+  ctl(args: readonly string[], options: { input?: string }): Promise<CtlResult>;
   /** What a module's `load` returned on a host (its public API, as `depends` gives it). */
   api<K extends keyof ModuleApis>(host: string, module: K): ModuleApis[K];
   api<T = unknown>(host: string, module: string): T;
@@ -172,7 +177,12 @@ export async function startHost(t: TestContext, options: StartHostOptions): Prom
     configFile,
     clock,
     inject: (request) => track(withLogSinks(sinks, () => inject(http as HttpServer, defaultHost, typeof request === 'string' ? { url: request } : request))),
-    ctl: (...args) => track(ctl(configFile, dir, clock, args)),
+    ctl: (...args: (string | readonly string[] | { input?: string })[]) => {
+      const [first, options] = args;
+      const words = Array.isArray(first) ? [...(first as readonly string[])] : (args as string[]);
+      const input = Array.isArray(first) ? (options as { input?: string } | undefined)?.input : undefined;
+      return track(ctl(configFile, dir, clock, words, input ?? ''));
+    },
     api: (hostName: string, module: string) => {
       const loaded = runtime.host(hostName)?.loaded.get(module);
       if (!loaded) throw new Error(`mod_${module} is not loaded on ${hostName}`);
@@ -198,7 +208,7 @@ export async function startHost(t: TestContext, options: StartHostOptions): Prom
   return host;
 }
 
-async function ctl(configFile: string, cwd: string, clock: TestClock, args: string[]): Promise<CtlResult> {
+async function ctl(configFile: string, cwd: string, clock: TestClock, args: string[], input: string): Promise<CtlResult> {
   let stdout = '';
   let stderr = '';
   const code = await runCtl(['--config', configFile, ...args], {
@@ -207,6 +217,7 @@ async function ctl(configFile: string, cwd: string, clock: TestClock, args: stri
     env: process.env,
     cwd,
     clock,
+    stdin: Readable.from([input]),
   });
   return { code, stdout, stderr };
 }

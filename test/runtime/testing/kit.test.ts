@@ -115,3 +115,13 @@ t.test('a module that fails to load fails startHost with the logged error, unles
   t.equal((await host.inject('/hello')).status, 200, 'the other modules run, as on the server');
   t.equal(host.api<{ greet(): string }>('example.com', 'hello').greet(), 'hello');
 });
+
+t.test('ctl reads its stdin from the test: empty by default, or the given input', async (t) => {
+  const host = await startHost(t, { config: 'VirtualHost "example.com"\n' });
+  const typed = await host.ctl(['adduser', 'alice@example.com'], { input: 'correct horse\ncorrect horse\n' });
+  t.same(typed, { code: 0, stdout: 'Enter new password: \nRetype new password: \n', stderr: '' }, 'the prompts as prosodyctl prints them');
+  const again = await host.ctl(['adduser', 'alice@example.com'], { input: 'x\nx\n' });
+  t.equal(again.code, 1, 'the account exists now');
+  const none = await host.ctl('adduser', 'bob@example.com');
+  t.equal(none.code, 1, 'no password on an empty stdin: the command fails, it does not wait');
+});
