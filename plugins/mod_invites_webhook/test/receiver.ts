@@ -23,6 +23,7 @@ export class Receiver {
   attempts = 0;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  readonly #waiting: { count: number; resolve: () => void }[] = [];
   #port = 0;
 
   private constructor(
@@ -43,6 +44,10 @@ export class Receiver {
         const ts = req.headers['x-canto-timestamp'];
         this.deliveries.push({ headers: req.headers, body, verified: verifySignature(this.secret, String(sig), String(ts), body, this.now()) });
         res.writeHead(204).end();
+        for (const w of this.#waiting.filter((w) => this.deliveries.length >= w.count)) {
+          this.#waiting.splice(this.#waiting.indexOf(w), 1);
+          w.resolve();
+        }
       });
     });
     this.#server.on('connection', (socket: Socket) => {
@@ -59,6 +64,12 @@ export class Receiver {
 
   get url(): string {
     return `http://127.0.0.1:${this.#port}/hook`;
+  }
+
+  /** Resolves once `count` deliveries have arrived in all. */
+  delivered(count: number): Promise<void> {
+    if (this.deliveries.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push({ count, resolve }));
   }
 
   /** The events received, in order. */
