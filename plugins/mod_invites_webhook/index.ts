@@ -171,6 +171,19 @@ export default defineModule<WebhookApi, WebhookOptions>({
     };
   },
 
+  commands: {
+    pending: {
+      description: 'List the deliveries waiting in the outbox, oldest first',
+      async run({ api, out }) {
+        const pending = await api.pending();
+        if (pending.length) out('EVENT\tRECEIVER\tATTEMPTS\tNEXT ATTEMPT');
+        // The receiver's host only: a URL may carry a credential in its path or query.
+        for (const d of pending) out(`${d.event}\t${new URL(d.url).host}\t${d.attempts}\t${new Date(d.next_at * 1000).toISOString()}`);
+        out(`${pending.length} pending ${pending.length === 1 ? 'delivery' : 'deliveries'}`);
+      },
+    },
+  },
+
   async unload(module) {
     // The hooks and timer are gone; what is queued or being sent is finished before storage closes.
     const state = running.get(module);

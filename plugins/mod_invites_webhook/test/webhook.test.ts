@@ -64,6 +64,12 @@ t.test('every event reaches every receiver once, in order, through failure, abse
   t.equal(flaky.attempts, 1, 'nobody listened');
   t.same(steady.events.slice(6), ['invite-expired']);
   t.equal((await webhook.pending()).length, 7, 'the outbox keeps all seven for the absent receiver');
+  const listed = await first.ctl('mod_invites_webhook', 'pending', 'example.com');
+  const flakyHost = new URL(flaky.url).host;
+  t.equal(listed.code, 0);
+  t.equal(listed.stdout.split('\n')[0], 'EVENT\tRECEIVER\tATTEMPTS\tNEXT ATTEMPT');
+  t.equal(listed.stdout.split('\n')[1], `invite-created\t${flakyHost}\t3\t${new Date((NOW + 70) * 1000).toISOString()}`, 'three failed tries (at +0, +10, +30 s); the next 40 s after the last');
+  t.match(listed.stdout, /\n7 pending deliveries\n$/);
   await first.stop();
 
   // An hour later the receiver is back, and so is the host, on the same data folder.
