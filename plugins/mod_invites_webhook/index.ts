@@ -30,7 +30,6 @@ export default defineModule<WebhookApi, WebhookOptions>({
       invites_webhook_timeout: { type: 'number', period: true, exclusiveMinimum: 0, default: 10 },
       invites_webhook_retry_for: { type: 'number', period: true, exclusiveMinimum: 0, default: 3 * 86400 },
     },
-    required: [],
   },
 
   load(module) {
