@@ -89,9 +89,9 @@ t.test('every event reaches every receiver once, in order, through failure, abse
 
   const bodies = steady.deliveries.map((d) => JSON.parse(d.body) as { id: string; event: string; host: string; time: number; data: Record<string, unknown> });
   t.match(bodies[0], { event: 'invite-created', host: 'example.com', time: NOW, data: { token: used.token, type: 'register', additional_data: { source: 'api/token/k1' } } });
-  t.match(bodies[1], { event: 'invite-used', data: { username: 'alice', invite: { token: used.token } } });
+  t.match(bodies[1], { event: 'invite-used', data: { username: 'alice', uses: 1, invite: { token: used.token } } });
   t.match(bodies[2], { event: 'user-registered', data: { username: 'alice', validated_invite: { token: used.token } } });
-  t.match(bodies[4], { event: 'invite-revoked', data: { token: revoked.token } });
+  t.match(bodies[4], { event: 'invite-revoked', data: { revoked_by: 'ctl', invite: { token: revoked.token, status: 'revoked' } } });
   t.match(bodies[6], { event: 'invite-expired', time: NOW + 60, data: { token: expiring.token, expires: NOW + 30 } });
   t.match(steady.deliveries[0]!.headers, { 'content-type': 'application/json', 'x-canto-event': 'invite-created', 'x-canto-event-id': bodies[0]!.id });
   t.match(first.logs().join('\n'), /warn\tCould not deliver invite-created event to 127\.0\.0\.1:\d+ \(status 500\); retry 1 in 10 s/);
