@@ -58,8 +58,8 @@ t.test('every event reaches every receiver once, in order, through failure, abse
   t.same(steady.events, ['invite-created', 'invite-used', 'user-registered', 'invite-created', 'invite-revoked', 'invite-created']);
 
   await flaky.goAway();
-  clockNow = NOW + 60;
-  await first.clock.advance(60); // retries at +10 s and +30 s find nobody; the purge at +60 s expires one invite
+  clockNow = NOW + 3600;
+  await first.clock.advance(3600); // an hour of retries that find nobody; the hourly purge expires one invite
   await webhook.idle();
   t.equal(flaky.attempts, 1, 'nobody listened');
   t.same(steady.events.slice(6), ['invite-expired']);
@@ -68,15 +68,19 @@ t.test('every event reaches every receiver once, in order, through failure, abse
   const flakyHost = new URL(flaky.url).host;
   t.equal(listed.code, 0);
   t.equal(listed.stdout.split('\n')[0], 'EVENT\tRECEIVER\tATTEMPTS\tNEXT ATTEMPT');
-  t.equal(listed.stdout.split('\n')[1], `invite-created\t${flakyHost}\t3\t${new Date((NOW + 70) * 1000).toISOString()}`, 'three failed tries (at +0, +10, +30 s); the next 40 s after the last');
+  t.equal(
+    listed.stdout.split('\n')[1],
+    `invite-created\t${flakyHost}\t10\t${new Date((NOW + 3970) * 1000).toISOString()}`,
+    'ten failed tries in the hour (after 10, 20, 40 ... s, then every 900 s); the next at +3970 s',
+  );
   t.match(listed.stdout, /\n7 pending deliveries\n$/);
   await first.stop();
 
-  // An hour later the receiver is back, and so is the host, on the same data folder.
+  // Another hour on, the receiver is back, and so is the host, on the same data folder.
   await flaky.comeBack();
   flaky.failing = false;
-  clockNow = NOW + 3600;
-  const second = await startHost(t, { dir, config: config([flaky.url, steady.url]), plugins: [PLUGINS], now: NOW + 3600 });
+  clockNow = NOW + 7200;
+  const second = await startHost(t, { dir, config: config([flaky.url, steady.url]), plugins: [PLUGINS], now: NOW + 7200 });
   const webhook2 = second.api<Webhook>('example.com', 'invites_webhook');
   await webhook2.idle();
 
@@ -85,14 +89,14 @@ t.test('every event reaches every receiver once, in order, through failure, abse
   t.equal(steady.deliveries.length, 7, 'the steady receiver got nothing twice');
   t.same(await webhook2.pending(), [], 'the outbox is empty');
   t.ok([...flaky.deliveries, ...steady.deliveries].every((d) => d.verified), 'every request is signed with a fresh timestamp');
-  t.equal(flaky.deliveries[0]!.headers['x-canto-timestamp'], String(NOW + 3600), 'signed when sent, not when queued');
+  t.equal(flaky.deliveries[0]!.headers['x-canto-timestamp'], String(NOW + 7200), 'signed when sent, not when queued');
 
   const bodies = steady.deliveries.map((d) => JSON.parse(d.body) as { id: string; event: string; host: string; time: number; data: Record<string, unknown> });
   t.match(bodies[0], { event: 'invite-created', host: 'example.com', time: NOW, data: { token: used.token, type: 'register', additional_data: { source: 'api/token/k1' } } });
   t.match(bodies[1], { event: 'invite-used', data: { username: 'alice', uses: 1, invite: { token: used.token } } });
   t.match(bodies[2], { event: 'user-registered', data: { username: 'alice', validated_invite: { token: used.token } } });
   t.match(bodies[4], { event: 'invite-revoked', data: { revoked_by: 'ctl', invite: { token: revoked.token, status: 'revoked' } } });
-  t.match(bodies[6], { event: 'invite-expired', time: NOW + 60, data: { token: expiring.token, expires: NOW + 30 } });
+  t.match(bodies[6], { event: 'invite-expired', time: NOW + 3600, data: { token: expiring.token, expires: NOW + 30 } });
   t.match(steady.deliveries[0]!.headers, { 'content-type': 'application/json', 'x-canto-event': 'invite-created', 'x-canto-event-id': bodies[0]!.id });
   t.match(first.logs().join('\n'), /warn\tCould not deliver invite-created event to 127\.0\.0\.1:\d+ \(status 500\); retry 1 in 10 s/);
   t.notMatch(second.logs().join('\n') + first.logs().join('\n'), SECRET, 'the secret is never logged');
