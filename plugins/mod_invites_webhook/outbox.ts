@@ -48,7 +48,7 @@ export class Outbox {
   /** Every record, oldest first. */
   async all(): Promise<[string, Delivery][]> {
     const entries: [string, Delivery][] = [];
-    for (const [key, value] of await this.#store.getAll(null)) {
+    for await (const [key, value] of this.#store.entries(null)) {
       const d = asDelivery(value);
       if (d) entries.push([key, d]);
     }
