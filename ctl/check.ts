@@ -1,64 +1,37 @@
 /**
- * `ctl check [config]`: reads the config as the server would and reports every problem with
- * file:line:column. Exit 1 when there is an error, 0 when there are only warnings.
+ * `ctl check [config]`: builds everything the server builds (runtime/build.ts: HTTP settings,
+ * certificates, storage drivers, every enabled module's options, then loads the modules) without
+ * binding a port or writing data, and reports every problem with file:line:column. Exit 1 when
+ * there is an error, 0 when there are only warnings.
  */
-import type { SourcePosition } from '../runtime/errors.js';
-import { errorText, isCantoError } from '../runtime/errors.js';
-import { validateOptions } from '../runtime/options.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { buildFromFile, loadModules, refuses, where, type Problem } from '../runtime/build.js';
+import type { Clock } from '../runtime/clock.js';
+import { HttpServer } from '../runtime/http/server.js';
+import { currentLogSinks, getLogger, withLogSinks } from '../runtime/log.js';
 import type { CtlIo } from './run.js';
 
-interface Problem {
-  level: 'error' | 'warning';
-  message: string;
-  position?: SourcePosition | undefined;
-}
-
-const where = (p?: SourcePosition) => (p ? `${p.file}:${p.line}:${p.column}: ` : '');
-
-export async function checkCommand(args: string[], load: () => Runtime, io: CtlIo): Promise<number> {
+export async function checkCommand(args: string[], file: string, io: CtlIo, clock?: Clock): Promise<number> {
   if (args.length > 1 || (args.length === 1 && args[0] !== 'config')) io.usage(`unknown check '${args.join(' ')}'`, 'Usage: ctl check [config]\n');
-  const problems: Problem[] = [];
-  const runtime = load(); // a config that cannot be read is reported by load(), exit 1
-  io.out(`Checking config ${runtime.config.file}...`);
-  for (const d of runtime.config.diagnostics) problems.push({ level: d.level === 'error' ? 'error' : 'warning', message: d.message, position: d.position });
-
-  const available = new Set(runtime.finder.available());
-  const reported = new Set<string>();
-  const hosts = runtime.hostNames();
-  if (!hosts.length) problems.push({ level: 'warning', message: 'No VirtualHost is defined, so no module will be loaded' });
-  for (const name of hosts) {
-    const host = runtime.host(name)!;
-    for (const mod of host.enabled) {
-      if (!available.has(mod)) {
-        if (reported.has(mod)) continue;
-        reported.add(mod);
-        problems.push({
-          level: 'warning',
-          message: `Module '${mod}' is not available in Canto (XMPP-only or unknown); it will be ignored`,
-          position: runtime.optionPosition(name, 'modules_enabled'),
-        });
-        continue;
-      }
-      try {
-        const definition = await runtime.finder.definition(mod);
-        if (!definition.options) continue;
-        const checked = await validateOptions(definition.options, (o) => host.option(o), (o) => runtime.optionPosition(name, o));
-        for (const p of checked.problems) problems.push({ level: 'error', message: `${name}: mod_${mod}: ${p.message}`, position: p.position });
-      } catch (e) {
-        problems.push({ level: 'error', message: `${name}: ${errorText(e)}`, position: isCantoError(e) ? e.position : undefined });
-      }
-    }
+  const { build, problems } = await buildFromFile(file, { processType: 'server', writeCertificates: false, ...(clock ? { clock } : {}) });
+  if (!build) {
+    io.err(`Error: ${where(problems[0]?.position)}${problems[0]?.message ?? 'cannot read the config'}`);
+    return 1;
   }
-  try {
-    await runtime.startStorage(hosts);
-  } catch (e) {
-    problems.push({ level: 'error', message: e instanceof Error ? e.message : String(e), position: isCantoError(e) ? e.position : undefined });
-  } finally {
-    await runtime.storage.close();
+  io.out(`Checking config ${build.runtime.config.file}...`);
+  // Modules are loaded only when the config itself is sound, as the server would.
+  if (!refuses(problems)) {
+    build.runtime.http = new HttpServer(build.http, getLogger('http'), build.runtime.router); // never listens
+    // A module that fails to load is logged by the loader; here it is one error line among the others.
+    const sinks = currentLogSinks().map((s) => ({ min: s.min, write: (line: string, level: Parameters<typeof s.write>[1]) => void (level !== 'error' && s.write(line, level)) }));
+    const report = await withLogSinks(sinks, () => loadModules(build.runtime, false));
+    // A module whose options were already reported is not reported twice.
+    const told = new Set(problems.flatMap((p) => (p.module ? [`${p.module.host}/${p.module.name}`] : [])));
+    for (const f of report.failed) if (!told.has(`${f.host}/${f.module}`)) problems.push({ level: 'error', message: f.cause });
+    await build.runtime.unloadAll();
   }
+  await build.runtime.storage.close();
   for (const p of problems) io.out(`${where(p.position)}${p.level}: ${p.message}`);
-  const errors = problems.filter((p) => p.level === 'error').length;
+  const errors = problems.filter((p: Problem) => p.level === 'error').length;
   io.out(`Done: ${errors} error${errors === 1 ? '' : 's'}, ${problems.length - errors} warning${problems.length - errors === 1 ? '' : 's'}.`);
   return errors ? 1 : 0;
 }

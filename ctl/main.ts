@@ -31,4 +31,6 @@ runCtl(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
+  // A real ctl started as root becomes the data's owner; the test kit's in-process ctl never.
+  switchUser: true,
 }).then(exit);

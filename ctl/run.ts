@@ -4,17 +4,23 @@
  */
 import type { Clock } from '../runtime/clock.js';
 import { readConfig, resolveConfigPath } from '../runtime/config/index.js';
+import type { ParsedConfig } from '../runtime/config/types.js';
 import { errorText } from '../runtime/errors.js';
 import { withLogSinks } from '../runtime/log.js';
 import { UsageError, type CtlCommand } from '../runtime/module-api.js';
 import { Runtime } from '../runtime/runtime.js';
 import { commandUsage, parseCommandArgs } from './args.js';
 import type { PasswordInput } from './password-prompt.js';
+import { isRoot } from '../runtime/privileges.js';
+import { warmBuiltinValidators } from '../runtime/warm-validators.js';
+import { becomeDataOwner, PrivilegeError } from './privileges.js';
 
 const USAGE = `Usage: ctl [--config PATH] <command> [arguments]
 
 Commands:
   check [config]                 Check the config file and report every problem
+  status                         Show whether the server runs: PID, uptime, listeners, hosts, modules
+  reload                         Make the running server re-read its config and reopen its logs
   cert generate HOST             Make a self-signed certificate for HOST in the certificates folder
   adduser JID                    Create an account (the password is read from the terminal or stdin)
   passwd JID                     Set an account's password (read from the terminal or stdin)
@@ -39,6 +45,8 @@ export interface CtlProcess {
   clock?: Clock;
   /** Where `adduser` and `passwd` read the password (default: process.stdin). */
   stdin?: PasswordInput;
+  /** Started as root, become the owner of the data first (the real ctl process only). */
+  switchUser?: boolean;
 }
 
 export interface CtlIo {
@@ -83,9 +91,40 @@ class Ctl implements CtlIo {
     throw new Exit(2);
   };
 
-  loadRuntime(configFlag: string | undefined): Runtime {
+  configFile(configFlag: string | undefined): string {
+    return resolveConfigPath(configFlag, this.#proc.env, this.#proc.cwd);
+  }
+
+  loadConfig(configFlag: string | undefined): ParsedConfig {
     try {
-      return new Runtime(readConfig(resolveConfigPath(configFlag, this.#proc.env, this.#proc.cwd)), 'ctl', this.#proc.clock);
+      return readConfig(this.configFile(configFlag));
+    } catch (e) {
+      this.err(`Error: ${errorText(e)}`);
+      throw new Exit(1);
+    }
+  }
+
+  /**
+   * Run as root, become the data's owner before touching anything (or refuse, saying why).
+   * `prepare: false` (check, status, reload) makes no data folder that is missing.
+   */
+  async switchUser(config: ParsedConfig, prepare = true): Promise<void> {
+    if (!this.#proc.switchUser) return;
+    if (isRoot()) await warmBuiltinValidators(config);
+    try {
+      becomeDataOwner(config, prepare);
+    } catch (e) {
+      for (const line of e instanceof PrivilegeError ? e.lines : [errorText(e)]) this.err(`Error: ${line}`);
+      this.err("Error: ctl refuses to work on the data as root; run it as the data's owner, or set run_as_root = true");
+      throw new Exit(1);
+    }
+  }
+
+  /** The config and runtime, once this process is the data's owner (switchUser ran before). */
+  loadRuntime(configFlag: string | undefined): Runtime {
+    const config = this.loadConfig(configFlag);
+    try {
+      return new Runtime(config, 'ctl', this.#proc.clock);
     } catch (e) {
       this.err(`Error: ${errorText(e)}`);
       throw new Exit(1);
@@ -167,7 +206,18 @@ class Ctl implements CtlIo {
     }
     if (command === 'check') {
       const { checkCommand } = await import('./check.js');
-      return checkCommand(rest, () => this.loadRuntime(config), this);
+      await this.switchUser(this.loadConfig(config), false); // a config that cannot be read: exit 1 here
+      return checkCommand(rest, this.configFile(config), this, this.#proc.clock);
+    }
+    if (command === 'status' || command === 'reload') {
+      const { serverCommand } = await import('./server.js');
+      const file = this.loadConfig(config);
+      await this.switchUser(file, false);
+      return serverCommand(command, rest, file, this);
+    }
+    // Everything below touches data: become its owner first.
+    if (command === 'cert' || command === 'adduser' || command === 'passwd' || command === 'deluser' || command.startsWith('mod_')) {
+      await this.switchUser(this.loadConfig(config));
     }
     if (command === 'migrate') {
       const { migrateCommand } = await import('./migrate.js');

@@ -44,6 +44,9 @@ export const ERRORS = {
   ERR_ACCOUNT_PASSWORD: { message: 'The password contains characters that SASLprep refuses (control or right-to-left characters)', status: 400 },
   ERR_STORAGE_CONFIG: { message: "option '%s': %s" },
   ERR_STORAGE_DOWN: { message: 'Storage unavailable: %s', status: 503 },
+  ERR_CONTROL_IN_USE: { message: 'Another Canto instance seems to be running with this data folder (%s answers, PID %s), quitting' },
+  ERR_PIDFILE_IN_USE: { message: 'Another Canto instance seems to be running with this pidfile (%s, PID %s), quitting' },
+  ERR_PIDFILE_WRITE: { message: "Couldn't write pidfile at %s: %s" },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -59,8 +62,10 @@ export class CantoError extends Error {
   readonly status: number;
   /** Where in a config file the problem is, when it comes from one. */
   readonly position?: SourcePosition;
+  /** The config option the problem is in, when known (ctl check looks its position up). */
+  readonly option?: string;
 
-  constructor(code: ErrorCode, args: readonly unknown[] = [], options: { cause?: unknown; position?: SourcePosition } = {}) {
+  constructor(code: ErrorCode, args: readonly unknown[] = [], options: { cause?: unknown; position?: SourcePosition; option?: string } = {}) {
     const spec: ErrorSpec = ERRORS[code];
     let i = 0;
     const message = spec.message.replace(/%s/g, () => String(args[i++]));
@@ -69,6 +74,7 @@ export class CantoError extends Error {
     this.code = code;
     this.status = spec.status ?? 500;
     if (options.position) this.position = options.position;
+    if (options.option !== undefined) this.option = options.option;
   }
 
   /** `file:line:column: message` when there is a position, else the message. */

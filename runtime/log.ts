@@ -46,6 +46,11 @@ export function withLogSinks<R>(next: LogSink[], fn: () => R): R {
   return scoped.run(next, fn);
 }
 
+/** The sinks a line logged here and now would go to. */
+export function currentLogSinks(): LogSink[] {
+  return scoped.getStore() ?? sinks;
+}
+
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');

@@ -11,6 +11,7 @@ import { Host } from './host.js';
 import type { HttpApp } from './http/types.js';
 import { resolveCors } from './http/cors.js';
 import { basePathFor } from './http/paths.js';
+import { Router } from './http/router.js';
 import type { HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import type { ProcessType } from './module-api.js';
@@ -19,6 +20,13 @@ import { toArrayOption, toStringOption } from './options.js';
 import { StorageManager } from './storage/manager.js';
 import { checkDataFolder } from './storage/data-folder.js';
 import { getLogger } from './log.js';
+
+/** The absolute data_path of a config: relative to the config file's folder, default `data`. */
+export function dataPathOf(config: ParsedConfig): string {
+  const option = toStringOption(config.sections.get('*')?.options.get('data_path')) ?? 'data';
+  // COMPAT: Prosody resolves data_path against its working directory; the config's folder is predictable.
+  return isAbsolute(option) ? option : resolve(dirname(config.file), option);
+}
 
 export class Runtime {
   readonly config: ParsedConfig;
@@ -31,24 +39,45 @@ export class Runtime {
   readonly clock: Clock;
   /** Set by the server entry point once listeners are configured; null under ctl. */
   http: HttpServer | null = null;
+  /** This config's routes; the server answers from it once this runtime is the live one. */
+  readonly router = new Router();
   readonly #hosts = new Map<string, Host>();
-  readonly #shared = new Map<string, object>();
+  readonly #shared: Map<string, object>;
+  /** Whose config the storage manager reads (the newest runtime sharing it). */
+  readonly #storageView: { runtime: Runtime };
   readonly #log = getLogger('general');
 
-  constructor(config: ParsedConfig, processType: ProcessType, clock: Clock = systemClock) {
+  /**
+   * `previous` is the running runtime when a reloaded config replaces it: the storage (same
+   * data_path) and the shared tables carry over, as they do across a Prosody reload.
+   */
+  constructor(config: ParsedConfig, processType: ProcessType, clock: Clock = systemClock, previous?: Runtime) {
     this.config = config;
     this.processType = processType;
     this.clock = clock;
     this.configDir = dirname(config.file);
-    this.dataPath = this.resolvePath(toStringOption(this.option(null, 'data_path')) ?? 'data');
+    this.dataPath = dataPathOf(config);
     checkDataFolder(this.dataPath);
     this.finder = new ModuleFinder(toArrayOption(this.option(null, 'plugin_paths')) ?? [], this.configDir);
-    this.storage = new StorageManager({
-      dataPath: this.dataPath,
-      option: (host, name) => this.option(host, name),
-      position: (host, name) => (host === null ? this.config.sections.get('*')?.positions.get(name) : this.optionPosition(host, name)),
-      log: (level, message) => getLogger('storage').log(level, message),
-    });
+    this.#shared = previous ? previous.#shared : new Map();
+    if (previous && previous.dataPath === this.dataPath) {
+      this.storage = previous.storage;
+      this.#storageView = previous.#storageView;
+    } else {
+      const view = { runtime: this as Runtime };
+      this.#storageView = view;
+      this.storage = new StorageManager({
+        dataPath: this.dataPath,
+        option: (host, name) => view.runtime.option(host, name),
+        position: (host, name) => (host === null ? view.runtime.config.sections.get('*')?.positions.get(name) : view.runtime.optionPosition(host, name)),
+        log: (level, message) => getLogger('storage').log(level, message),
+      });
+    }
+  }
+
+  /** This runtime's config now decides which driver a newly opened store gets. */
+  takeStorage(): void {
+    this.#storageView.runtime = this;
   }
 
   /** A path from the config, relative to the config file's folder. */
@@ -124,16 +153,21 @@ export class Runtime {
   }
 
   mountHttp(host: Host, moduleName: string, app: HttpApp, log: Logger): () => void {
+    // ctl has no HTTP; ctl check gives the runtime an HTTP server that never listens, so that
+    // routes are checked as the server checks them.
     if (!this.http) return () => {};
     const appName = app.name ?? moduleName;
-    return this.http.mount({
-      host: (toStringOption(host.option('http_host')) ?? host.name).toLowerCase(),
-      basePath: this.basePath(host, moduleName, app),
-      name: appName,
-      routes: app.route,
-      cors: resolveCors(appName, app.cors, (n) => this.option(null, n)),
-      log,
-    });
+    return this.http.mount(
+      {
+        host: (toStringOption(host.option('http_host')) ?? host.name).toLowerCase(),
+        basePath: this.basePath(host, moduleName, app),
+        name: appName,
+        routes: app.route,
+        cors: resolveCors(appName, app.cors, (n) => this.option(null, n)),
+        log,
+      },
+      this.router,
+    );
   }
 
   /**
@@ -165,29 +199,37 @@ export class Runtime {
     return this.storage.start(hosts);
   }
 
-  /** Load every enabled module on every host; a failing module is logged, the rest keep running. */
-  async loadAll(): Promise<void> {
+  /**
+   * Load every enabled module on every host; a failing module is logged as an error naming
+   * host, module and cause, and the rest keep running. Returns the failures.
+   */
+  async loadAll(): Promise<{ host: string; module: string; cause: string }[]> {
+    const failed: { host: string; module: string; cause: string }[] = [];
+    // A module that is not there was reported by the builder (runtime/build.ts) as a warning.
     const available = new Set(this.finder.available());
-    const warned = new Set<string>();
     for (const name of this.hostNames()) {
       const host = this.host(name)!;
       for (const mod of host.enabled) {
-        if (!available.has(mod)) {
-          if (!warned.has(mod)) this.#log.warn("Module '%s' is not available in Canto (XMPP-only or unknown); ignoring it", mod);
-          warned.add(mod);
-          continue;
-        }
+        if (!available.has(mod)) continue;
         try {
           await host.load(mod);
         } catch (err) {
-          getLogger(`${name}:${mod}`).error('%s', err instanceof Error ? err.message : String(err));
+          const cause = err instanceof Error ? err.message : String(err);
+          getLogger(`${name}:${mod}`).error('%s', cause);
+          failed.push({ host: name, module: mod, cause });
         }
       }
     }
+    return failed;
+  }
+
+  /** Unload every module (a reload does this to the runtime it replaces). */
+  async unloadAll(): Promise<void> {
+    for (const host of this.hosts) await host.unloadAll();
   }
 
   async shutdown(): Promise<void> {
-    for (const host of this.hosts) await host.unloadAll();
+    await this.unloadAll();
     await this.storage.close();
   }
 }

@@ -26,6 +26,8 @@ export interface TlsContext {
   dataPath: string;
   hosts: string[];
   log: Logger;
+  /** false (ctl check): a missing self-signed certificate is made in memory only, and not kept. */
+  writeCertificates?: boolean;
 }
 
 /** x.crt -> x.key, .../fullchain.pem -> .../privkey.pem (Prosody's certmanager). */
@@ -78,8 +80,9 @@ function fromFolder(folder: string, host: string): KeyPair | undefined {
 }
 
 /** The host's kept self-signed certificate, made (and logged) on first need or when expired. */
-function selfSigned(dataPath: string, host: string, log: Logger): KeyPair {
-  const dir = join(dataPath, 'certs');
+function selfSigned(ctx: TlsContext, host: string): KeyPair {
+  const { log } = ctx;
+  const dir = join(ctx.dataPath, 'certs');
   const certPath = join(dir, host + '.crt');
   const keyPath = join(dir, host + '.key');
   if (existsSync(certPath) && existsSync(keyPath)) {
@@ -90,6 +93,10 @@ function selfSigned(dataPath: string, host: string, log: Logger): KeyPair {
     }
   }
   const pair = generateSelfSigned(host);
+  if (ctx.writeCertificates === false) {
+    log.warn('No certificate for %s: the server will generate a self-signed one in %s', host, certPath);
+    return pair;
+  }
   mkdirSync(dir, { recursive: true, mode: 0o750 });
   writeFileSync(keyPath, pair.key, { mode: 0o640 });
   chmodSync(keyPath, 0o640);
@@ -110,9 +117,9 @@ export function resolveTls(option: (name: string) => unknown, ctx: TlsContext, h
       ctx.log.warn('Host %s: name unusable for a certificate file, skipped', JSON.stringify(raw));
       continue;
     }
-    const found = fromFolder(folder, host) ?? (explicit ? undefined : selfSigned(ctx.dataPath, host, ctx.log));
+    const found = fromFolder(folder, host) ?? (explicit ? undefined : selfSigned(ctx, host));
     if (found) byHost.set(host, found);
   }
-  const fallback = explicit ?? byHost.values().next().value ?? selfSigned(ctx.dataPath, 'localhost', ctx.log);
+  const fallback = explicit ?? byHost.values().next().value ?? selfSigned(ctx, 'localhost');
   return { default: fallback, byHost };
 }

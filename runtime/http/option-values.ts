@@ -3,12 +3,13 @@
  * module option (runtime/options.ts, Prosody's get_option_*), but a value that cannot be read
  * stops the server with an error naming the option, since a listener cannot start on a guess.
  */
+import { isIP } from 'node:net';
 import { CantoError } from '../errors.js';
 import { toArrayOption, toBooleanOption, toNumberOption } from '../options.js';
 
 export { isTable } from '../options.js';
 
-const invalid = (name: string, detail: string) => new CantoError('ERR_OPTION_INVALID', [name, detail]);
+const invalid = (name: string, detail: string) => new CantoError('ERR_OPTION_INVALID', [name, detail], { option: name });
 
 /** A list option as strings; `undefined` when unset. */
 export function optionList(name: string, value: unknown): string[] | undefined {
@@ -41,4 +42,16 @@ export function optionPorts(name: string, value: unknown, fallback: number[]): n
     if (!Number.isInteger(port) || port < 0 || port > 65535 || item.trim() === '') throw invalid(name, `has '${item}', which is not a port number`);
     return port;
   });
+}
+
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+
+/** A list of interfaces: `*` (all IPv4), `::` (all IPv6), IP addresses or names such as `localhost`, as Prosody's portmanager binds them. */
+export function optionInterfaces(name: string, value: unknown): string[] | undefined {
+  const list = optionList(name, value);
+  for (const item of list ?? []) {
+    const iface = item.trim();
+    if (iface !== '*' && iface !== '::' && isIP(iface) === 0 && !HOST_NAME.test(iface)) throw invalid(name, `has '${item}', which is not an IP address, '*' or '::'`);
+  }
+  return list;
 }

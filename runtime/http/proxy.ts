@@ -15,7 +15,7 @@ export class TrustedProxies {
       const family = isIP(addr);
       const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
       if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32)) {
-        throw new CantoError('ERR_OPTION_INVALID', ['trusted_proxies', `has '${entry}', which is not an address or CIDR range`]);
+        throw new CantoError('ERR_OPTION_INVALID', ['trusted_proxies', `has '${entry}', which is not an address or CIDR range`], { option: 'trusted_proxies' });
       }
       this.#list.addSubnet(addr, prefix, family === 6 ? 'ipv6' : 'ipv4');
     }

@@ -46,11 +46,11 @@ export interface HttpAddress {
 }
 
 export class HttpServer {
-  readonly #settings: HttpSettings;
+  #settings: HttpSettings;
   readonly #log: Logger;
-  readonly #router = new Router();
-  readonly #proxies: TrustedProxies;
-  readonly #sni = new Map<string, SecureContext>();
+  #router: Router;
+  #proxies: TrustedProxies;
+  #sni = new Map<string, SecureContext>();
   readonly #inFlight = new Set<Promise<void>>();
   /** Each declared route's body, compiled when it is mounted. */
   readonly #bodies = new WeakMap<RouteSpec, CompiledBody>();
@@ -61,20 +61,41 @@ export class HttpServer {
   #stopping = false;
   #stopped: Promise<void> | undefined;
 
-  constructor(settings: HttpSettings, log: Logger) {
+  /** `router`: the route table to answer from (the runtime's), else one of its own. */
+  constructor(settings: HttpSettings, log: Logger, router: Router = new Router()) {
     this.#settings = settings;
     this.#log = log;
+    this.#router = router;
     this.#proxies = new TrustedProxies(settings.trustedProxies);
-    for (const [host, pair] of settings.tls?.byHost ?? []) this.#sni.set(host.toLowerCase(), createSecureContext(pair));
+    this.#sni = sniContexts(settings);
   }
 
-  /** Adds an app's routes; returns the function that removes them. Throws ERR_HTTP_ROUTE_INVALID for a bad key. */
-  mount(spec: MountSpec): () => void {
+  /**
+   * A reloaded config: answer from its routes, with its proxies, limits and certificates, from
+   * the next request on (requests in flight finish with what they started with). Ports and
+   * interfaces stay as bound; the caller says that a restart is needed for those.
+   */
+  reconfigure(settings: HttpSettings, router: Router): void {
+    const proxies = new TrustedProxies(settings.trustedProxies);
+    const sni = sniContexts(settings);
+    const tls = settings.tls;
+    if (tls) for (const l of this.#https) (l.server as ReturnType<typeof createHttpsServer>).setSecureContext({ key: tls.default.key, cert: tls.default.cert });
+    this.#settings = { ...settings, httpPorts: this.#settings.httpPorts, httpsPorts: this.#settings.httpsPorts, httpInterfaces: this.#settings.httpInterfaces, httpsInterfaces: this.#settings.httpsInterfaces };
+    this.#proxies = proxies;
+    this.#sni = sni;
+    this.#router = router;
+  }
+
+  /**
+   * Adds an app's routes (to `router`: a reloaded config's, before it goes live; else the live
+   * one); returns the function that removes them. Throws ERR_HTTP_ROUTE_INVALID for a bad key.
+   */
+  mount(spec: MountSpec, router: Router = this.#router): () => void {
     const compiled: [RouteSpec, CompiledBody][] = [];
     for (const value of Object.values(spec.routes)) {
       if (isRouteSpec(value) && value.body) compiled.push([value, compileBody(value.body)]);
     }
-    const unmount = this.#router.mount(spec);
+    const unmount = router.mount(spec);
     for (const [route, body] of compiled) this.#bodies.set(route, body);
     return unmount;
   }
@@ -340,6 +361,12 @@ export class HttpServer {
     if (err instanceof Error && err.stack) log.debug('%s', err.stack);
     return problemReply(500, json);
   }
+}
+
+function sniContexts(settings: HttpSettings): Map<string, SecureContext> {
+  const sni = new Map<string, SecureContext>();
+  for (const [host, pair] of settings.tls?.byHost ?? []) sni.set(host.toLowerCase(), createSecureContext(pair));
+  return sni;
 }
 
 /** The request target as path and query; absolute-form (`GET http://host/path`) also names the host. */

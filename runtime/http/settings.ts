@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../log.js';
 import { resolveTls, type TlsConfig } from './certificates.js';
-import { optionList, optionNumber, optionPorts } from './option-values.js';
+import { optionInterfaces, optionList, optionNumber, optionPorts } from './option-values.js';
 import { TrustedProxies } from './proxy.js';
 
 export interface HttpSettings {
@@ -30,7 +30,7 @@ export const DEFAULT_MAX_CONTENT_SIZE = 10 * 1024 * 1024;
 
 export async function httpSettingsFromOptions(
   option: (name: string) => unknown,
-  ctx: { configDir: string; dataPath: string; hosts: string[]; log: Logger },
+  ctx: { configDir: string; dataPath: string; hosts: string[]; log: Logger; writeCertificates?: boolean },
 ): Promise<HttpSettings> {
   const list = (name: string) => optionList(name, option(name));
   const httpsPorts = optionPorts('https_ports', option('https_ports'), [5281]);
@@ -40,9 +40,9 @@ export async function httpSettingsFromOptions(
   const defaultHost = option('http_default_host');
   return {
     httpPorts: optionPorts('http_ports', option('http_ports'), [5280]),
-    httpInterfaces: list('http_interfaces') ?? list('local_interfaces') ?? ['127.0.0.1', '::1'],
+    httpInterfaces: optionInterfaces('http_interfaces', option('http_interfaces')) ?? optionInterfaces('local_interfaces', option('local_interfaces')) ?? ['127.0.0.1', '::1'],
     httpsPorts,
-    httpsInterfaces: list('https_interfaces') ?? list('interfaces') ?? ['*', '::'],
+    httpsInterfaces: optionInterfaces('https_interfaces', option('https_interfaces')) ?? optionInterfaces('interfaces', option('interfaces')) ?? ['*', '::'],
     ...(typeof defaultHost === 'string' && defaultHost !== '' ? { defaultHost: defaultHost.toLowerCase() } : {}),
     maxContentSize,
     trustedProxies,

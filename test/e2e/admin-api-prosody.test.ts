@@ -73,6 +73,8 @@ if (!existsSync(PROSODY)) {
     const canto = await startCanto(t, {
       dir,
       config: [
+        // The real Prosody below runs as root (run_as_root); Canto shares its data as the same user.
+        'run_as_root = true',
         'http_ports = { 0 }',
         'https_ports = { }',
         'http_default_host = "example.com"',

@@ -3,13 +3,15 @@
  * `canto/module-api` and gets the running Canto's own instance of it, as TypeScript (through
  * tsx) and as JavaScript, in the server and in ctl.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { copyFixtures, FIXTURES, request, ROOT, runCtl, startCanto, testConfig } from '../helpers/canto.js';
 
 const outside = mkdtempSync(join(tmpdir(), 'canto-plugins-'));
+// mkdtemp makes it 0700; started as root, the server and ctl read plugins as the prosody user.
+chmodSync(outside, 0o755);
 copyFixtures(join(FIXTURES, 'outside'), outside);
 t.teardown(() => rmSync(outside, { recursive: true, force: true }));
 

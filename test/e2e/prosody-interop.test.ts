@@ -22,6 +22,7 @@ if (!existsSync(PROSODYCTL) || !existsSync(INVITES_API)) {
     const config = [
       // prosodyctl switches to the prosody user unless told to stay; the test runs as one user.
       'prosody_user = "root"',
+      'run_as_root = true',
       'prosody_group = "root"',
       `pidfile = ${JSON.stringify(join(dir, 'prosody.pid'))}`,
       // Canto's ready line is an info message; prosodyctl prints only errors at info anyway.

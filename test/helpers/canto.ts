@@ -2,8 +2,8 @@
  * End-to-end helpers: start the real, built server and the real ctl as processes on real
  * sockets (ports picked by the OS), each in its own temp folder.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { dirname, join, resolve } from 'node:path';
@@ -19,6 +19,43 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const SERVER_BIN = join(ROOT, 'bin', 'canto.js');
 export const CTL_BIN = join(ROOT, 'bin', 'ctl.js');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+const IS_ROOT = process.getuid?.() === 0;
+/** The `prosody` user's ids when this runs as root (CI): the server and ctl then switch to it. */
+export const SERVICE_USER: { uid: number; gid: number } | undefined = (() => {
+  if (!IS_ROOT) return undefined;
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'prosody'], { encoding: 'utf8' }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * tap injects its process-info hook into every child; a server or ctl that became `prosody`
+ * writes its record at exit too, so the record folder is open to all (sticky, as /tmp). Made
+ * before each child starts: a tap run may have removed it since.
+ */
+export function openProcessRecords(): void {
+  if (!SERVICE_USER) return;
+  const records = join(ROOT, '.tap', 'processinfo');
+  mkdirSync(records, { recursive: true });
+  chmodSync(records, 0o1777);
+}
+
+/**
+ * As root, hand a data folder a test prepared to the service user, as an operator's install
+ * does (`chown -R prosody:prosody`): the server refuses a data folder that is not its user's.
+ */
+export function giveToServiceUser(path: string): void {
+  if (!SERVICE_USER || !existsSync(path)) return;
+  const walk = (p: string) => {
+    chownSync(p, SERVICE_USER.uid, SERVICE_USER.gid);
+    if (lstatSync(p).isDirectory()) for (const name of readdirSync(p)) walk(join(p, name));
+  };
+  walk(path);
+}
 
 export interface CantoServer {
   dir: string;
@@ -40,7 +77,10 @@ export interface StartOptions {
   args?: string[];
 }
 
+openProcessRecords();
+
 function childEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
+  openProcessRecords();
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   delete env.PROSODY_CONFIG;
   delete env.NODE_OPTIONS; // tap's loader hooks must not leak into the processes under test
@@ -59,6 +99,11 @@ export function writeFiles(dir: string, files: Record<string, string | Buffer>):
 export async function startCanto(t: Test, opts: StartOptions): Promise<CantoServer> {
   const dir = opts.dir ?? t.testdir();
   writeFiles(dir, { 'prosody.cfg.lua': opts.config, ...opts.files });
+  if (SERVICE_USER && !/^\s*run_as_root\s*=\s*true/m.test(opts.config)) {
+    // The server's own folder (its log files go beside the config) and its data are its user's.
+    chownSync(dir, SERVICE_USER.uid, SERVICE_USER.gid);
+    giveToServiceUser(join(dir, 'data'));
+  }
   const child = spawn(process.execPath, [SERVER_BIN, '--config', join(dir, 'prosody.cfg.lua'), ...(opts.args ?? [])], {
     cwd: dir,
     env: childEnv(opts.env),
