@@ -116,10 +116,15 @@ export async function buildRuntime(runtime: Runtime, opts: Pick<BuildOptions, 'w
 
   // Storage: every driver the hosts can pick must exist and start (connect, create tables), so
   // a wrong database is one clear error before any module loads (storage/manager.ts).
+  // On reload the running storage reads the running config, so this config's drivers are
+  // checked on a manager of its own.
+  const storage = runtime.storageShared ? runtime.ownStorage() : runtime.storage;
   try {
-    await runtime.startStorage();
+    await storage.start(runtime.hostNames());
   } catch (err) {
     problems.push(fromError(err, runtime.optionPosition('*', 'storage') ?? runtime.optionPosition('*', 'default_storage')));
+  } finally {
+    if (storage !== runtime.storage) await storage.close();
   }
 
   await moduleProblems(runtime, problems);

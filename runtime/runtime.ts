@@ -75,6 +75,21 @@ export class Runtime {
     }
   }
 
+  /** Whether the storage is the running runtime's (a reload), still reading that config. */
+  get storageShared(): boolean {
+    return this.#storageView.runtime !== this;
+  }
+
+  /** A storage manager on this config alone: a reload checks its drivers with it, then closes it. */
+  ownStorage(): StorageManager {
+    return new StorageManager({
+      dataPath: this.dataPath,
+      option: (host, name) => this.option(host, name),
+      position: (host, name) => (host === null ? this.config.sections.get('*')?.positions.get(name) : this.optionPosition(host, name)),
+      log: (level, message) => getLogger('storage').log(level, message),
+    });
+  }
+
   /** This runtime's config now decides which driver a newly opened store gets. */
   takeStorage(): void {
     this.#storageView.runtime = this;
