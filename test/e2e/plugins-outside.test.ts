@@ -3,7 +3,7 @@
  * plugin_paths, run in the real server and ctl: an invite minted over the HTTP API reaches a
  * real webhook receiver, signed; mod_invites_tracking's ctl command answers.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -11,6 +11,8 @@ import { Receiver } from '../../plugins/mod_invites_webhook/test/receiver.js';
 import { ROOT, request, runCtl, startCanto, testConfig } from '../helpers/canto.js';
 
 const outside = mkdtempSync(join(tmpdir(), 'canto-extra-'));
+// mkdtemp makes it 0700; started as root, the server and ctl read plugins as the prosody user.
+chmodSync(outside, 0o755);
 for (const name of ['mod_invites_webhook', 'mod_invites_tracking']) cpSync(join(ROOT, 'plugins', name), join(outside, name), { recursive: true });
 t.teardown(() => rmSync(outside, { recursive: true, force: true }));
 
