@@ -22,7 +22,6 @@ export const ERRORS = {
   ERR_MODULE_CYCLE: { message: 'Dependency cycle: %s' },
   ERR_MODULE_DEFINITION: { message: "Module '%s' does not export a valid definition: %s" },
   ERR_OPTION_INVALID: { message: "option '%s' %s" },
-  ERR_PERIOD_INVALID: { message: "Invalid period '%s' (expected seconds or e.g. \"1 week\", \"12h\")" },
   ERR_STORAGE_PARSE: { message: 'Error reading storage %s: %s' },
   ERR_STORAGE_READ: { message: 'Error reading storage %s: %s', status: 503 },
   ERR_STORAGE_WRITE: { message: 'Error saving to storage %s: %s', status: 503 },

@@ -165,8 +165,9 @@ export interface ModuleDefinition<Api = unknown, Options = Record<string, unknow
 }
 
 /**
- * Seconds from a number or a period such as `"1 week"`, `"12h"`, `"1d 12h"` (the rules of
- * `getOptionPeriod`), or `undefined`. For ctl flags such as `--expires-after`.
+ * Seconds from a number or a period such as `"1 week"`, `"30 days"`, `"12h"` (Prosody 13's
+ * rules, as `getOptionPeriod`), `Infinity` for `"never"`, or `undefined` (also for the
+ * ambiguous `"1m"`). For ctl flags such as `--expires-after`.
  * @example parsePeriod('2 days') // 172800
  */
 export { parsePeriod } from './options.js';
@@ -260,7 +261,9 @@ export interface ModuleApi<Options = Record<string, unknown>> {
   /** Host set ∪ global set (Prosody's get_option_inherited_set). @example module.getOptionInheritedSet('modules_disabled').has('invites') */
   getOptionInheritedSet(name: string, fallback?: string[]): Set<string>;
   /**
-   * A duration in seconds: a number, or a string such as `"1 week"`, `"12h"`, `"30 minutes"`.
+   * A duration in seconds, as Prosody 13's get_option_period: a number, a string such as
+   * `"1 week"`, `"12 hours"`, `"30 minutes"`, or `"never"` (`Infinity`). An ambiguous `"1m"`
+   * or anything else is logged as an error and gives `fallback`.
    * @example module.getOptionPeriod('invite_expiry', 7 * 86400) // 604800
    */
   getOptionPeriod(name: string, fallback?: number): number | undefined;

@@ -13,7 +13,7 @@ import { staticFiles } from './http/static-files.js';
 import type { KeyvalStore, MapStore } from './storage/types.js';
 import type { Accounts } from './accounts/accounts.js';
 import type { Logger } from './log.js';
-import { parsePeriod, toArrayOption, toBooleanOption, toNumberOption, toStringOption } from './options.js';
+import { readPeriod, toArrayOption, toBooleanOption, toNumberOption, toScalarOption, toStringOption } from './options.js';
 
 /** What the host gives a module context: the services it binds to (host, module). */
 export interface ContextServices {
@@ -148,10 +148,12 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
       return new Set(all.length ? all : fallback);
     },
     getOptionPeriod: (name, fallback) => {
-      const raw = s.option(name);
-      const value = parsePeriod(raw);
-      if (raw !== undefined && value === undefined) s.log.error("Option '%s' is expecting a period such as \"1 week\" or seconds", name);
-      return value ?? fallback;
+      const raw = toScalarOption(s.option(name));
+      if (raw === undefined) return fallback;
+      const period = readPeriod(raw);
+      if ('seconds' in period) return period.seconds;
+      s.log.error("Config option '%s' %s", name, period.problem);
+      return fallback;
     },
 
     log: (level: LogLevel, message: string, ...args: unknown[]) => s.log.log(level, args.length ? format(message, ...args) : message),

@@ -1,49 +1,19 @@
 /**
- * Option values as modules read them: Prosody's get_option_* conversions, periods such as
- * "1 week", and the ajv validation of each module's declared options.
+ * Option values as modules read them: Prosody's get_option_* conversions, periods (runtime/period.ts),
+ * and the ajv validation of each module's declared options.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CantoError, type SourcePosition } from './errors.js';
+import { readPeriod } from './period.js';
 import { PROJECT_ROOT } from './project.js';
+
+export { parsePeriod, readPeriod } from './period.js';
 
 /** Looks an option up: host section, then global. `undefined` when neither sets it. */
 export type OptionLookup = (name: string) => unknown;
-
-const UNIT_SECONDS: Record<string, number> = {
-  s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
-  m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
-  h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600,
-  d: 86400, day: 86400, days: 86400,
-  w: 604800, wk: 604800, week: 604800, weeks: 604800,
-  mo: 2592000, month: 2592000, months: 2592000,
-  y: 31536000, year: 31536000, years: 31536000,
-};
-
-/**
- * Seconds from a number, a numeric string, or a period such as "1 week", "12h", "1d 12h",
- * "30 minutes". Returns `undefined` for anything else (including negative values).
- */
-export function parsePeriod(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim().toLowerCase();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
-  const part = /(\d+(?:\.\d+)?)\s*([a-z]+)\s*,?\s*/gy;
-  let total = 0;
-  let matched = false;
-  let m: RegExpExecArray | null;
-  while ((m = part.exec(text))) {
-    const unit = UNIT_SECONDS[m[2]!];
-    if (unit === undefined) return undefined;
-    total += Number(m[1]) * unit;
-    matched = true;
-    if (part.lastIndex === text.length) return Math.round(total);
-  }
-  return matched && part.lastIndex === text.length ? Math.round(total) : undefined;
-}
 
 /** Whether a config value is a Lua table with keys (a map), not a list or a scalar. */
 export function isTable(value: unknown): value is Record<string, unknown> {
@@ -51,9 +21,10 @@ export function isTable(value: unknown): value is Record<string, unknown> {
 }
 
 /** Prosody's get_option_scalar: the first item of a table. */
-function scalar(value: unknown): unknown {
+export function toScalarOption(value: unknown): unknown {
   return Array.isArray(value) ? value[0] : value;
 }
+const scalar = toScalarOption;
 
 export function toStringOption(value: unknown): string | undefined {
   const v = scalar(value);
@@ -120,7 +91,12 @@ function fitEmptyTables(schema: Keywords, value: unknown): unknown {
  * getters would read them: numeric strings and periods for numbers, "true"/1 for booleans, a
  * scalar for a one-item list. What cannot be converted is left for ajv to report.
  */
-export function coerceOptions(schema: Schema, lookup: OptionLookup): Record<string, unknown> {
+export function coerceOptions(
+  schema: Schema,
+  lookup: OptionLookup,
+  /** Told why a period option could not be read, in Prosody's words. */
+  onPeriodProblem: (option: string, detail: string) => void = () => {},
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, keywords] of Object.entries(schema.properties)) {
     const raw = lookup(name);
@@ -128,8 +104,14 @@ export function coerceOptions(schema: Schema, lookup: OptionLookup): Record<stri
     const prop: Keywords = keywords;
     const types = typesOf(prop);
     let value: unknown = fitEmptyTables(prop, raw);
-    if ((types.includes('number') || types.includes('integer')) && typeof raw !== 'number') {
-      value = prop.period ? parsePeriod(raw) ?? raw : toNumberOption(raw) ?? raw;
+    if (prop.period) {
+      const period = readPeriod(scalar(raw));
+      if ('problem' in period) onPeriodProblem(name, period.problem);
+      // COMPAT: Prosody 13 stores "never" as math.huge; a schema number cannot hold it, so say so.
+      else if (period.seconds === Infinity) onPeriodProblem(name, 'cannot be "never" (or negative) here, expecting a period (e.g. "2 days")');
+      else value = period.seconds;
+    } else if ((types.includes('number') || types.includes('integer')) && typeof raw !== 'number') {
+      value = toNumberOption(raw) ?? raw;
     } else if (types.includes('boolean') && typeof raw !== 'boolean') {
       value = toBooleanOption(raw) ?? raw;
     } else if (types.includes('array') && !Array.isArray(raw)) {
@@ -228,18 +210,26 @@ export async function validateOptions(
   lookup: OptionLookup,
   positionOf: (name: string) => SourcePosition | undefined,
 ): Promise<{ options: Record<string, unknown>; problems: OptionProblem[] }> {
-  const data = coerceOptions(schema, lookup);
-  const validate = await validatorFor(schema);
   const problems: OptionProblem[] = [];
+  const add = (option: string, detail: string, message: string) => {
+    const problem: OptionProblem = { option, detail, message };
+    const position = positionOf(option);
+    if (position) problem.position = position;
+    problems.push(problem);
+  };
+  const periodProblems = new Set<string>();
+  const data = coerceOptions(schema, lookup, (option, detail) => {
+    periodProblems.add(option);
+    add(option, detail, `option '${option}' ${detail}`);
+  });
+  const validate = await validatorFor(schema);
   if (!validate(data)) {
     for (const e of validate.errors ?? []) {
       const option = e.instancePath.split('/')[1] ?? '';
-      const period = (schema.properties[option] as Keywords | undefined)?.period === true && /^must be (number|integer)$/.test(e.message ?? '');
-      const what = period ? 'must be seconds or a period such as "1 week"' : e.message ?? 'is invalid';
-      const problem: OptionProblem = { option, detail: what, message: `${e.instancePath ? `option '${option}'` : 'options'} ${what}` };
-      const position = positionOf(option);
-      if (position) problem.position = position;
-      problems.push(problem);
+      // The period's own problem says more than "must be number".
+      if (periodProblems.has(option)) continue;
+      const what = e.message ?? 'is invalid';
+      add(option, what, `${e.instancePath ? `option '${option}'` : 'options'} ${what}`);
     }
   }
   return { options: deepFreeze(data), problems };

@@ -72,7 +72,7 @@ const generate: Command = {
     let ttl: number | undefined;
     if (typeof flags['expires-after'] === 'string') {
       ttl = parsePeriod(flags['expires-after']);
-      if (ttl === undefined || ttl <= 0) throw new UsageError(`invalid period '${flags['expires-after']}' (expected seconds or e.g. "1 week", "12h")`);
+      if (ttl === undefined || ttl <= 0 || ttl === Infinity) throw new UsageError(`invalid period '${flags['expires-after']}' (expected seconds or e.g. "1 week", "12h")`);
     }
     let reset: string | undefined;
     if (typeof flags.reset === 'string') {

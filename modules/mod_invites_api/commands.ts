@@ -46,7 +46,7 @@ const create: Command = {
     const record: StoreTable = { created_at: now, allowed_methods: { GET: true, POST: true }, scopes: [...new Set(wanted)] };
     if (typeof flags['expires-after'] === 'string') {
       const ttl = parsePeriod(flags['expires-after']);
-      if (ttl === undefined || ttl <= 0) throw new UsageError(`invalid period '${flags['expires-after']}' (expected seconds or e.g. "1 week", "12h")`);
+      if (ttl === undefined || ttl <= 0 || ttl === Infinity) throw new UsageError(`invalid period '${flags['expires-after']}' (expected seconds or e.g. "1 week", "12h")`);
       record.expires = now + ttl;
     }
     if (args[0]) record.name = args[0];

@@ -265,10 +265,16 @@ t.test('ctl', async (t) => {
   });
 
   t.test('check explains a period option it cannot read, at its position', async (t) => {
-    const bad = t.testdir({ 'prosody.cfg.lua': 'data_path = "data"\ninvite_expiry = "soon"\nmodules_enabled = { "invites" }\nVirtualHost "example.com"\n' });
-    const r = await runCtl(bad, ['check']);
-    t.equal(r.code, 1);
-    t.match(r.stdout, /prosody\.cfg\.lua:2:1: error: example\.com: mod_invites: option 'invite_expiry' must be seconds or a period such as "1 week"\n/);
+    const cfg = (expiry: string) => ({ 'prosody.cfg.lua': `data_path = "data"\ninvite_expiry = ${expiry}\nmodules_enabled = { "invites" }\nVirtualHost "example.com"\n` });
+    const soon = await runCtl(t.testdir(cfg('"soon"')), ['check']);
+    t.equal(soon.code, 1);
+    t.match(soon.stdout, /prosody\.cfg\.lua:2:1: error: example\.com: mod_invites: option 'invite_expiry' not understood, expecting a period \(e\.g\. "2 days"\)\n/);
+    const ambiguous = await runCtl(t.testdir(cfg('"1m"')), ['check']);
+    t.equal(ambiguous.code, 1);
+    t.match(ambiguous.stdout, /prosody\.cfg\.lua:2:1: error: example\.com: mod_invites: option 'invite_expiry' is set to ambiguous period '1m' - use full syntax e\.g\. '1 months' or '1 minutes'\n/);
+    const words = await runCtl(t.testdir(cfg('"30 days"')), ['check']);
+    t.equal(words.code, 0, words.stdout);
+    t.match(words.stdout, /^Done: 0 errors, 0 warnings\.$/m);
   });
 
   t.test('check reports a syntax error with file:line:column and exits 1', async (t) => {

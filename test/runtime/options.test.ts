@@ -1,21 +1,5 @@
 import t from 'tap';
-import { coerceOptions, parsePeriod, toArrayOption, toBooleanOption, toNumberOption, validateOptions } from '../../runtime/options.js';
-
-t.test('parsePeriod reads seconds and Prosody-style periods', async (t) => {
-  t.equal(parsePeriod(604800), 604800);
-  t.equal(parsePeriod('3600'), 3600);
-  t.equal(parsePeriod('1 week'), 604800);
-  t.equal(parsePeriod('2 weeks'), 1209600);
-  t.equal(parsePeriod('12h'), 43200);
-  t.equal(parsePeriod('1d 12h'), 129600);
-  t.equal(parsePeriod('30 minutes'), 1800);
-  t.equal(parsePeriod('1 Day'), 86400);
-  t.equal(parsePeriod('soon'), undefined);
-  t.equal(parsePeriod('1 fortnight'), undefined);
-  t.equal(parsePeriod('-5'), undefined);
-  t.equal(parsePeriod(-5), undefined);
-  t.equal(parsePeriod('5 days ago'), undefined);
-});
+import { coerceOptions, toArrayOption, toBooleanOption, toNumberOption, validateOptions } from '../../runtime/options.js';
 
 t.test('scalar getters convert as Prosody does', async (t) => {
   t.equal(toNumberOption('42'), 42);
@@ -55,10 +39,19 @@ t.test('validateOptions fills defaults, freezes, and names the bad option and it
   t.same(bad.problems[0]!.position, pos);
 });
 
-t.test('parsePeriod reads command-line periods too (--expires-after)', async (t) => {
-  t.equal(parsePeriod(' 1 '), 1);
-  t.equal(parsePeriod('30m'), 1800);
-  t.equal(parsePeriod('1.5 hours'), 5400);
-  t.equal(parsePeriod('1 year'), 31536000);
-  for (const text of ['', 'week', '10 s s', '1e3', 'Infinity']) t.equal(parsePeriod(text), undefined, JSON.stringify(text));
+t.test('validateOptions reports a period in Prosody 13\'s words, with its position', async (t) => {
+  const schema = { properties: { ttl: { type: 'number', period: true, exclusiveMinimum: 0 } } };
+  const pos = { file: 'x.cfg.lua', line: 2, column: 1 };
+  const cases: [unknown, string][] = [
+    ['1m', "option 'ttl' is set to ambiguous period '1m' - use full syntax e.g. '1 months' or '1 minutes'"],
+    ['1d 12h', 'option \'ttl\' not understood, expecting a period (e.g. "2 days")'],
+    ['never', 'option \'ttl\' cannot be "never" (or negative) here, expecting a period (e.g. "2 days")'],
+    [true, 'option \'ttl\' expects a number or a period description string (e.g. "3 hours"), not boolean'],
+  ];
+  for (const [value, message] of cases) {
+    const { problems } = await validateOptions(schema, () => value, () => pos);
+    t.same(problems, [{ option: 'ttl', detail: message.replace("option 'ttl' ", ''), message, position: pos }], String(value));
+  }
+  t.same((await validateOptions(schema, () => '30 days', () => pos)).options, { ttl: 2678400 - 86400 });
+  t.same((await validateOptions(schema, () => 0, () => pos)).problems.map((p) => p.message), ["option 'ttl' must be > 0"]);
 });
