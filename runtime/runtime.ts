@@ -5,7 +5,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import type { ConfigValue, ParsedConfig } from './config/types.js';
-import { hostModules } from './config/index.js';
+import { hostModules, prosodyDataDir } from './config/index.js';
 import type { SourcePosition } from './errors.js';
 import { Host } from './host.js';
 import type { HttpApp } from './http/types.js';
@@ -23,7 +23,8 @@ import { getLogger } from './log.js';
 
 /** The absolute data_path of a config: relative to the config file's folder, default `data`. */
 export function dataPathOf(config: ParsedConfig): string {
-  const option = toStringOption(config.sections.get('*')?.options.get('data_path')) ?? 'data';
+  // Prosody's util/startup.lua: data_path, else the installed Prosody's CFG_DATADIR, else "data".
+  const option = toStringOption(config.sections.get('*')?.options.get('data_path')) ?? prosodyDataDir() ?? 'data';
   // COMPAT: Prosody resolves data_path against its working directory; the config's folder is predictable.
   return isAbsolute(option) ? option : resolve(dirname(config.file), option);
 }

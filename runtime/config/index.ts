@@ -8,6 +8,7 @@ import type { ParsedConfig } from './types.js';
 
 export { readConfig, type ReadConfigOptions } from './read-config.js';
 export { resolveConfigPath } from './resolve-path.js';
+export { prosodyDataDir } from './data-path.js';
 export { hostModules, type HostModules } from './host-modules.js';
 export type * from './types.js';
 
