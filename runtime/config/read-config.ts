@@ -7,7 +7,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CantoError, type SourcePosition } from '../errors.js';
 import { FileEnv, Sections, type ReaderContext } from './config-env.js';
 import { Converter, CycleError } from './convert.js';
-import { Interpreter } from './lua/interpreter.js';
+import { Interpreter, StepBudgetError } from './lua/interpreter.js';
 import { LuaSyntaxError } from './lua/lexer.js';
 import { parseChunk } from './lua/parser.js';
 import { createGlobals } from './lua/stdlib.js';
@@ -17,6 +17,8 @@ import type { ConfigDiagnostic, ConfigSection, ConfigValue, ParsedConfig } from 
 export interface ReadConfigOptions {
   /** Where ENV_FOO and os.getenv read; process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /** Statements and loop turns the config may take (STEP_BUDGET by default). */
+  stepBudget?: number;
 }
 
 // Deeper than any real config nests; stops a file that includes itself.
@@ -32,13 +34,13 @@ export function readConfig(file: string, options: ReadConfigOptions = {}): Parse
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new CantoError('ERR_CONFIG_NOT_FOUND', [main], { cause: err });
     throw new CantoError('ERR_CONFIG_INVALID', [`Cannot read config file ${main}: ${code ?? String(err)}`], { cause: err });
   }
-  const reader = new ConfigReader(options.env ?? process.env);
+  const reader = new ConfigReader(options.env ?? process.env, options.stepBudget);
   reader.run(main, text);
   return reader.result(main);
 }
 
 class ConfigReader implements ReaderContext {
-  readonly interp = new Interpreter();
+  readonly interp: Interpreter;
   readonly globals: LuaTable;
   readonly sections = new Sections();
   readonly diagnostics: ConfigDiagnostic[] = [];
@@ -46,7 +48,8 @@ class ConfigReader implements ReaderContext {
   readonly env: NodeJS.ProcessEnv;
   #including: string[] = [];
 
-  constructor(env: NodeJS.ProcessEnv) {
+  constructor(env: NodeJS.ProcessEnv, stepBudget?: number) {
+    this.interp = new Interpreter(stepBudget);
     this.env = env;
     this.globals = createGlobals(this.interp, {
       env,
@@ -73,6 +76,7 @@ class ConfigReader implements ReaderContext {
         const position = err.position ?? { file, line: 0, column: 0 };
         throw new CantoError('ERR_CONFIG_RUNTIME', [fromBytes(err.message)], { position, cause: err });
       }
+      if (err instanceof StepBudgetError) throw new CantoError('ERR_CONFIG_RUNTIME', [err.message], { position: err.position, cause: err });
       throw err;
     } finally {
       this.#including.pop();

@@ -31,6 +31,24 @@ export interface ChunkEnv {
 // Deep enough for any config; shallow enough that the JS stack never overflows first.
 const MAX_DEPTH = 180;
 
+/**
+ * Statements and loop turns a config may take. Real configs take a few hundred; this many is
+ * a second or two of work, so `while true do end` fails fast with its position instead of
+ * hanging start-up and `ctl check`.
+ */
+export const STEP_BUDGET = 5_000_000;
+
+/**
+ * The config ran out of steps. Not a LuaError, so `pcall` cannot catch it and loop forever.
+ */
+export class StepBudgetError extends Error {
+  readonly position: SourcePosition;
+  constructor(budget: number, position: SourcePosition) {
+    super(`did not finish: still running after ${budget} steps (an endless loop?)`);
+    this.position = position;
+  }
+}
+
 const BREAK = Symbol('break');
 type Flow = undefined | typeof BREAK | LuaValue[];
 
@@ -62,6 +80,17 @@ export class Interpreter {
   stringLib: LuaTable | undefined;
   /** What getmetatable("") returns. */
   stringMeta: LuaTable | undefined;
+  readonly #budget: number;
+  #steps = 0;
+
+  constructor(stepBudget = STEP_BUDGET) {
+    this.#budget = stepBudget;
+  }
+
+  /** Count one step of `node`; past the budget, stop the whole evaluation there. */
+  #tick(node: Node, chunk: ChunkEnv): void {
+    if (++this.#steps > this.#budget) throw new StepBudgetError(this.#budget, { file: chunk.file, line: node.line, column: node.column });
+  }
 
   runChunk(block: Block, env: ChunkEnv): LuaValue[] {
     const scope = new Scope(undefined, env, []);
@@ -253,6 +282,7 @@ export class Interpreter {
   }
 
   #exec(s: Stat, scope: Scope): Flow {
+    this.#tick(s, scope.chunk);
     switch (s.k) {
       case 'local': {
         const values = this.#evalList(s.exprs, scope);
@@ -273,6 +303,7 @@ export class Interpreter {
         return this.#execBlock(s.body, new Scope(scope, scope.chunk, scope.varargs));
       case 'while':
         while (truthy(this.#eval(s.cond, scope))) {
+          this.#tick(s, scope.chunk);
           const flow = this.#execBlock(s.body, new Scope(scope, scope.chunk, scope.varargs));
           if (flow === BREAK) break;
           if (flow) return flow;
@@ -280,6 +311,7 @@ export class Interpreter {
         return undefined;
       case 'repeat':
         for (;;) {
+          this.#tick(s, scope.chunk);
           const inner = new Scope(scope, scope.chunk, scope.varargs);
           const flow = this.#execBlock(s.body, inner);
           if (flow === BREAK) break;
@@ -328,27 +360,60 @@ export class Interpreter {
   }
 
   #numFor(s: Extract<Stat, { k: 'numfor' }>, scope: Scope): Flow {
+    // Lua 5.4 forprep: numeric strings count as floats; anything else is an error.
     const check = (v: LuaValue, what: string): LuaNumber => {
-      const n = typeof v === 'string' ? undefined : v;
-      if (n === undefined || !isNumber(n)) throw this.error(s, scope.chunk, `'for' ${what} must be a number`);
-      return n;
+      if (isNumber(v)) return v;
+      const n = typeof v === 'string' ? parseNumber(v) : undefined;
+      if (n === undefined) throw this.error(s, scope.chunk, `bad 'for' ${what} (number expected, got ${luaType(v)})`);
+      return makeFloat(num(n));
     };
     const start = check(this.#eval(s.start, scope), 'initial value');
     const limit = check(this.#eval(s.limit, scope), 'limit');
     const step = s.step ? check(this.#eval(s.step, scope), 'step') : 1;
     if (num(step) === 0) throw this.error(s, scope.chunk, "'for' step is zero");
-    const integer = !isFloat(start) && !isFloat(step);
+    if (!isFloat(start) && !isFloat(step)) return this.#intFor(s, scope, num(start), limit, num(step));
+    // A float loop: skipped only when the limit is already passed (so a NaN limit gives one
+    // turn, as in Lua), then stepping while the index is within the limit.
+    const lim = num(limit);
     const stepN = num(step);
-    // An integer loop with a float limit runs to the limit's floor (or ceiling going down).
-    const lim = integer && isFloat(limit) ? (stepN > 0 ? Math.floor(num(limit)) : Math.ceil(num(limit))) : num(limit);
-    for (let i = num(start); stepN > 0 ? i <= lim : i >= lim; i += stepN) {
-      const inner = new Scope(scope, scope.chunk, scope.varargs);
-      inner.vars.set(s.v, integer ? i : makeFloat(i));
-      const flow = this.#execBlock(s.body, inner);
+    let i = num(start);
+    if (stepN > 0 ? lim < i : i < lim) return undefined;
+    do {
+      const flow = this.#forBody(s, scope, makeFloat(i));
+      if (flow === BREAK) break;
+      if (flow) return flow;
+      i += stepN;
+    } while (stepN > 0 ? i <= lim : i >= lim);
+    return undefined;
+  }
+
+  /**
+   * An integer loop as Lua 5.4's forprep: the limit clipped to an integer, the number of turns
+   * counted before the first one, so a loop up to math.maxinteger ends instead of overflowing.
+   */
+  #intFor(s: Extract<Stat, { k: 'numfor' }>, scope: Scope, start: number, limit: LuaNumber, step: number): Flow {
+    let lim = num(limit);
+    if (isFloat(limit)) lim = step > 0 ? Math.floor(lim) : Math.ceil(lim);
+    // COMPAT: integers are JS numbers here (math.maxinteger is 2^63), so the clip is to ±2^63.
+    // A NaN limit is "not above zero" to Lua: the loop is skipped going up, runs down to mininteger.
+    if (Number.isNaN(lim)) lim = -(2 ** 63);
+    lim = Math.min(Math.max(lim, -(2 ** 63)), 2 ** 63);
+    if (step > 0 ? start > lim : start < lim) return undefined;
+    const turns = Math.floor(step > 0 ? (lim - start) / step : (start - lim) / -step);
+    let i = start;
+    for (let k = 0; k <= turns; k++, i += step) {
+      const flow = this.#forBody(s, scope, i);
       if (flow === BREAK) break;
       if (flow) return flow;
     }
     return undefined;
+  }
+
+  #forBody(s: Extract<Stat, { k: 'numfor' }>, scope: Scope, value: LuaNumber): Flow {
+    this.#tick(s, scope.chunk);
+    const inner = new Scope(scope, scope.chunk, scope.varargs);
+    inner.vars.set(s.v, value);
+    return this.#execBlock(s.body, inner);
   }
 
   #genFor(s: Extract<Stat, { k: 'genfor' }>, scope: Scope): Flow {
@@ -359,6 +424,7 @@ export class Interpreter {
       throw this.error(s, scope.chunk, `attempt to call a ${luaType(f)} value`);
     }
     for (;;) {
+      this.#tick(s, scope.chunk);
       const results = this.call(f, [state, control], at);
       if (results[0] === undefined) break;
       control = results[0];
