@@ -21,6 +21,7 @@ export const ERRORS = {
   ERR_MODULE_DISABLED: { message: "Dependency '%s' is disabled on %s" },
   ERR_MODULE_CYCLE: { message: 'Dependency cycle: %s' },
   ERR_MODULE_DEFINITION: { message: "Module '%s' does not export a valid definition: %s" },
+  ERR_EVENT_ASYNC_HANDLER: { message: "Event '%s' is fired synchronously by the host, so an async handler could not be waited for; hook a synchronous one" },
   ERR_OPTION_INVALID: { message: "option '%s' %s" },
   ERR_STORAGE_PARSE: { message: 'Error reading storage %s: %s' },
   ERR_STORAGE_READ: { message: 'Error reading storage %s: %s', status: 503 },

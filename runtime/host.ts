@@ -23,7 +23,7 @@ export interface LoadedModule {
 
 export class Host {
   readonly name: string;
-  readonly events = new EventBus();
+  readonly events: EventBus;
   /** Modules enabled here after modules_enabled/modules_disabled, in config order. */
   readonly enabled: readonly string[];
   readonly disabled: ReadonlySet<string>;
@@ -42,6 +42,7 @@ export class Host {
   constructor(runtime: Runtime, name: string, modules: { enabled: string[]; disabled: Set<string> }) {
     this.#runtime = runtime;
     this.name = name;
+    this.events = new EventBus(getLogger(name));
     this.enabled = modules.enabled;
     this.disabled = modules.disabled;
   }
@@ -176,8 +177,9 @@ export class Host {
           getItems: (kind) => (this.#items.get(kind) ?? []).map((e) => e.item),
           itemEvents: (kind) => [...(this.#items.get(kind) ?? [])],
           openStore: (store, type) => rt.storage.open(this.name, store, type),
-          hook: (event, handler, priority) => this.events.on(event, handler, priority),
+          hook: (event, handler, priority) => this.events.on(event, handler, priority, log),
           fireEvent: (event, data) => this.events.fire(event, data),
+          fireEventAsync: (event, data) => this.events.fireAsync(event, data),
           accounts: () => this.accounts(),
           shared: (path) => rt.shared(path.startsWith('/') ? path : path.includes('/') ? `/${this.name}/${path}` : `/${this.name}/${name}/${path}`),
         },

@@ -59,7 +59,10 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 /** Where the module is running: the HTTP server, or a one-off `ctl` command. */
 export type ProcessType = 'server' | 'ctl';
 
-/** An event handler. A return value other than `undefined` stops the event and is `fireEvent`'s result. */
+/**
+ * An event handler. A return value other than `undefined` stops the event and is `fireEvent`'s
+ * result; a Promise is awaited by `fireEventAsync` only.
+ */
 export type EventHandler<T = unknown> = (data: T) => unknown;
 
 export interface TimerHandle {
@@ -344,7 +347,10 @@ export interface ModuleApi<Options = Record<string, unknown>> {
 
   /**
    * Handle an event on this host's bus. Higher priority runs first (default 0). Returns the
-   * function that removes the handler (also removed when the module unloads).
+   * function that removes the handler (also removed when the module unloads). A handler that
+   * throws is logged with module, host and event, and the others still run. An async handler
+   * runs only where the event is fired with `fireEventAsync` (from `fireEvent` its Promise is
+   * logged as an error and skipped); the host's own `item-added/...` events refuse one here.
    * @example module.hook('invite-created', (invite) => { invite.landing_page = url; })
    * @example const unhook = module.hook('user-deleted', forget); unhook();
    */
@@ -354,6 +360,12 @@ export interface ModuleApi<Options = Record<string, unknown>> {
    * @example module.fireEvent('invite-created', invite)
    */
   fireEvent<T = unknown>(event: string, data: T): unknown;
+  /**
+   * Fire an event whose handlers may be async: each is awaited in priority order, and the first
+   * result that is not `undefined` stops the event and is the result.
+   * @example await module.fireEventAsync('invite-created', invite)
+   */
+  fireEventAsync<T = unknown>(event: string, data: T): Promise<unknown>;
 
   /**
    * A process-wide object that survives reloads: `"x"` is `/<host>/<module>/x`,

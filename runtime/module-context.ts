@@ -47,6 +47,7 @@ export interface ContextServices {
   openStore(name: string, type: 'keyval' | 'map'): KeyvalStore | MapStore;
   hook(event: string, handler: EventHandler, priority: number): () => void;
   fireEvent(event: string, data: unknown): unknown;
+  fireEventAsync(event: string, data: unknown): Promise<unknown>;
   shared(path: string): object;
   accounts(): Accounts;
 }
@@ -205,6 +206,7 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
       return unhook;
     },
     fireEvent: (event, data) => s.fireEvent(event, data),
+    fireEventAsync: (event, data) => s.fireEventAsync(event, data),
 
     shared: <T extends object>(path: string) => s.shared(path) as T,
     addTimer,

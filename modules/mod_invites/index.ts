@@ -42,7 +42,10 @@ export default defineModule<InvitesApi, InvitesOptions>({
       // COMPAT: host then global, as any option; Prosody's prosodyctl reads only the global value.
       defaultTtl: module.options.invite_expiry,
       now: () => module.time(),
-      announce: (invite) => module.fireEvent('invite-created', invite),
+      // Awaited, so a landing-page module may fill the invite in asynchronously.
+      announce: async (invite) => {
+        await module.fireEventAsync('invite-created', invite);
+      },
       archive: module.openStore('invite_archive', 'map'),
       uses: module.openStore('invite_used', 'map'),
       notify: (event: string, data: unknown) => void module.fireEvent(event, data),

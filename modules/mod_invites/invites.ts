@@ -17,7 +17,7 @@ export interface InvitesContext {
   /** Unix seconds. */
   now(): number;
   /** Fires `invite-created`; listeners may add fields (`landing_page`) before the invite is stored. */
-  announce(invite: Invite): void;
+  announce(invite: Invite): Promise<void>;
   /** Canto's `invite_archive`: revoked and used-up invites by token (host-level), which Prosody never reads. */
   archive: MapStore<StoreValue>;
   /** Canto's `invite_used`: per account, the invites it used, by token. */
@@ -145,7 +145,7 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
       reusable = maxUses > 1;
     }
     if (reusable) invite.reusable = true;
-    ctx.announce(invite);
+    await ctx.announce(invite);
     if (allowRegistration) await store.set(null, token, toRecord(invite));
     const inviter = action === 'roster' ? jidNode(jid) : undefined;
     if (inviter !== undefined) await store.set(inviter, token, expires);

@@ -15,7 +15,7 @@ function setup(start = 1_800_000_000) {
     store,
     defaultTtl: 604800,
     now: () => clock.now,
-    announce: (invite) => {
+    announce: async (invite) => {
       created.push(invite);
       if (invite.allow_registration) invite.landing_page = `https://example.com/invite?${invite.token}`;
     },
