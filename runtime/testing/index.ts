@@ -50,7 +50,8 @@ export interface StartHostOptions {
   config: string;
   /**
    * Folders holding `mod_<name>/` plugin folders, searched before the built-in modules. They are
-   * written as the config's first line, `plugin_paths = { ... }` (a later `plugin_paths` replaces them).
+   * written at the top of the config, `plugin_paths = { ... }` (a later `plugin_paths` replaces them),
+   * after `data_path = "data"` (likewise).
    */
   plugins?: string[];
   /** More files to write, by path relative to the folder (certificates, fixtures, data). */
@@ -125,7 +126,9 @@ export async function startHost(t: TestContext, options: StartHostOptions): Prom
   const dir = options.dir ?? t.testdir();
   const configFile = join(dir, 'prosody.cfg.lua');
   const plugins = options.plugins?.length ? `plugin_paths = { ${options.plugins.map(luaString).join(', ')} }\n` : '';
-  writeFiles(dir, { ...options.files, 'prosody.cfg.lua': plugins + options.config });
+  // A test host keeps its data in its own folder: without data_path a config would use the
+  // installed Prosody's (/var/lib/prosody on Debian). A data_path in the config replaces this.
+  writeFiles(dir, { ...options.files, 'prosody.cfg.lua': `data_path = "data"\n${plugins}${options.config}` });
   const clock = new TestClock(options.now);
   const lines: string[] = [];
   const errors: string[] = [];
