@@ -1,6 +1,6 @@
 /**
  * Prosody-style logging: `Nov 22 17:12:42 example.com:invites_api	info	Message`.
- * Sinks are set once at start from the `log` option (runtime/logging-config.ts); until then
+ * Sinks are set at start from the `log` option (runtime/logging.ts); until then
  * everything at info and above goes to stderr. Secrets never reach a logger: callers log key
  * ids, and `redactUrl` strips `key=` values from any URL before it is logged.
  */
@@ -19,10 +19,19 @@ export interface Logger {
   error(message: string, ...args: unknown[]): void;
 }
 
-/** Where formatted lines go; `min` is the lowest level the sink takes. */
+/** What a sink gets besides the formatted line: the parts, for sinks that format their own (syslog). */
+export interface LogRecord {
+  tag: string;
+  message: string;
+}
+
+/**
+ * Where formatted lines go; `min` is the lowest level the sink takes. A sink must not throw
+ * (runtime/log-sinks.ts reports its own failures); one that does is dropped here, never the caller.
+ */
 export interface LogSink {
   min: Level;
-  write(line: string, level: Level): void;
+  write(line: string, level: Level, record: LogRecord): void;
 }
 
 const rank: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -57,16 +66,22 @@ function stamp(d: Date): string {
   return `${months[d.getMonth()]} ${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** One log line as the console and file sinks write it (without the newline). */
+export function formatLine(tag: string, level: Level, message: string): string {
+  return `${stamp(new Date())} ${tag.padEnd(24)}\t${level}\t${message}`;
+}
+
 function emit(tag: string, level: Level, message: string, args: unknown[]): void {
   let line: string | undefined;
+  let text: string | undefined;
   for (const sink of scoped.getStore() ?? sinks) {
     if (rank[level] < rank[sink.min]) continue;
-    line ??= `${stamp(new Date())} ${tag.padEnd(24)}\t${level}\t${args.length ? format(message, ...args) : message}`;
+    text ??= args.length ? format(message, ...args) : message;
+    line ??= formatLine(tag, level, text);
     try {
-      sink.write(line, level);
+      sink.write(line, level, { tag, message: text });
     } catch {
-      // A log that cannot be written (disk full, no descriptors) must not take the process down
-      // with it; the line is lost, the request it was about still gets its answer.
+      // Logging never takes the caller down; the sinks report their own failures.
     }
   }
 }

@@ -114,8 +114,10 @@ async function main(): Promise<void> {
   const asServerUser = <T>(fn: () => Promise<T>) => (who ? asUser(who, fn) : fn());
 
   const { build, http } = await asServerUser(async () => {
-    const logOption = config.sections.get('*')?.options.get('log');
-    if (!logOptionProblems(logOption).length) configureLogging(logOption, dirname(config.file));
+    const global = config.sections.get('*')?.options;
+    const logOption = global?.get('log');
+    const logSettings = { syslog_facility: global?.get('syslog_facility'), debug: global?.get('debug') };
+    if (!logOptionProblems(logOption, logSettings).length) configureLogging(logOption, dirname(config.file), logSettings);
     log.info('Canto starting with config %s', config.file);
     let build;
     try {
