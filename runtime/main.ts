@@ -7,6 +7,7 @@
 import { accessSync, constants } from 'node:fs';
 import type { Server } from 'node:net';
 import { dirname } from 'node:path';
+import { measureStorage } from './host-metrics.js';
 import { buildFromConfig, refuses, loadModules, where, type Problem } from './build.js';
 import { readConfig, resolveConfigPath } from './config/index.js';
 import type { ParsedConfig } from './config/types.js';
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
     const logSettings = { syslog_facility: global?.get('syslog_facility'), debug: global?.get('debug') };
     if (!logOptionProblems(logOption, logSettings).length) configureLogging(logOption, dirname(config.file), logSettings);
     log.info('Canto starting with config %s', config.file);
+    measureStorage();
     let build;
     try {
       build = await buildFromConfig(config, { processType: 'server', writeCertificates: true });

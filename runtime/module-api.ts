@@ -30,6 +30,7 @@ export type { JSONSchemaType } from 'ajv';
 import type { HttpApp, RouteHandler } from './http/types.js';
 import type { KeyvalStore, MapStore, StoreValue } from './storage/types.js';
 import type { Accounts } from './accounts/accounts.js';
+import type { Metric, MetricOptions, MetricType } from './metrics.js';
 
 export type { Accounts, UserEvent } from './accounts/accounts.js';
 
@@ -174,6 +175,14 @@ export interface ModuleDefinition<Api = unknown, Options = Record<string, unknow
  * @example parsePeriod('2 days') // 172800
  */
 export { parsePeriod } from './options.js';
+
+/**
+ * Metrics a module measures (`module.measure`), and an address/CIDR set for access rules such
+ * as `openmetrics_allow_cidr` (a bad entry throws an option error naming the option).
+ * @example const allowed = new AddressList(['127.0.0.1', '10.0.0.0/8'], 'my_allow'); allowed.has(request.ip)
+ */
+export type { Counter, Gauge, Histogram, Labels, Metric, MetricOptions, MetricType } from './metrics.js';
+export { AddressList } from './http/proxy.js';
 
 /**
  * Random ids (base64url of `bytes` random bytes, as Prosody's util.id), a digest to store in
@@ -427,6 +436,18 @@ export interface ModuleApi<Options = Record<string, unknown>> {
    * @example const expires = module.time() + 86400;
    */
   time(): number;
+
+  /**
+   * A metric of this module (Prosody's module:measure), labelled with this host and shown by
+   * `GET /metrics` as `canto_mod_<module>__<name>` (`_total` for a counter, `_bucket`/`_sum`/
+   * `_count` for a histogram). The same name gives the same metric, across reloads too.
+   * @example const created = module.measure('created', 'counter', { description: 'Invites created' }); created.add();
+   * @example const took = module.measure('lookup', 'histogram', { unit: 'seconds' }); took.sample(0.002);
+   */
+  measure<T extends MetricType>(name: string, type: T, options?: MetricOptions): Metric<T>;
+
+  /** Every metric of the process in the OpenMetrics text format (what `GET /metrics` serves). */
+  renderMetrics(): string;
 }
 
 /** Status levels, least severe first (Prosody's `status_priorities`). */

@@ -13,6 +13,7 @@ import { staticFiles } from './http/static-files.js';
 import type { KeyvalStore, MapStore } from './storage/types.js';
 import type { Accounts } from './accounts/accounts.js';
 import type { Logger } from './log.js';
+import { metrics } from './metrics.js';
 import { readPeriod, toArrayOption, toBooleanOption, toNumberOption, toScalarOption, toStringOption } from './options.js';
 
 /** What the host gives a module context: the services it binds to (host, module). */
@@ -218,6 +219,8 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
     serveStatic: (path) => staticFiles(resolve(s.dir, path)),
     accounts: () => s.accounts(),
     time,
+    measure: (name, type, options) => metrics.measure(type, `canto_mod_${s.name}/${name}`, options, { host: s.host }),
+    renderMetrics: () => metrics.render(),
   };
   return api;
 }

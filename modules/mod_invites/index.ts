@@ -36,7 +36,14 @@ export default defineModule<InvitesApi, InvitesOptions>({
   },
 
   load(module) {
+    const created = module.measure('created', 'counter', { description: 'Invites created, by type (register, roster)' });
+    const used = module.measure('used', 'counter', { description: 'Invites used, by type' });
+    const purged = module.measure('purged', 'counter', { description: 'Expired invites purged' });
     const invites = createInvites({
+      counted: {
+        created: (invite) => created.add(1, { type: invite.type }),
+        used: (invite) => used.add(1, { type: invite.type }),
+      },
       host: module.host,
       store: module.openStore('invite_token', 'map'),
       // COMPAT: host then global, as any option; Prosody's prosodyctl reads only the global value.
@@ -54,8 +61,9 @@ export default defineModule<InvitesApi, InvitesOptions>({
     // COMPAT: Prosody never removes expired invites; we purge them hourly (a periodic job, as
     // Prosody's mod_cron runs them; only the server runs it).
     module.hourly('Purge expired invites', async () => {
-      const purged = await invites.purgeExpired();
-      if (purged) module.log('info', 'Purged %d expired invites', purged);
+      const count = await invites.purgeExpired();
+      purged.add(count);
+      if (count) module.log('info', 'Purged %d expired invites', count);
     });
     return invites;
   },

@@ -26,6 +26,8 @@ export interface InvitesContext {
   notify(event: 'invite-used', data: InviteUsedEvent): void;
   notify(event: 'invite-revoked', data: InviteRevokedEvent): void;
   notify(event: 'invite-expired', data: InviteExpiredEvent): void;
+  /** Told once an invite is stored, and once one is used (for the module's metrics). */
+  counted?: { created(invite: Invite): void; used(invite: Invite): void };
 }
 
 /** Archived records stay this long past their expiry, so an old link still says what became of it. */
@@ -149,6 +151,7 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
     if (allowRegistration) await store.set(null, token, toRecord(invite));
     const inviter = action === 'roster' ? jidNode(jid) : undefined;
     if (inviter !== undefined) await store.set(inviter, token, expires);
+    ctx.counted?.created(invite);
     return invite;
   }
 
@@ -247,6 +250,7 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
       const event: InviteUsedEvent = { invite: toValidated(used), uses: used.uses! };
       if (user !== undefined) event.username = user;
       ctx.notify('invite-used', event);
+      ctx.counted?.used(used);
       return seen.result;
     },
 

@@ -29,6 +29,8 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
 
   async load(module) {
     const keys = keyStore(module);
+    const authFailures = module.measure('auth_failures', 'counter', { description: 'Requests refused for a missing, unknown, wrong or expired key' });
+    const throttled = module.measure('throttled', 'counter', { description: 'Requests answered 429 after too many failures from one address' });
     const throttle = new FailureThrottle(module.options.invites_api_max_failures, module.options.invites_api_failure_window);
 
     /** The key's record if the request proves it holds the key, else why not. */
@@ -85,11 +87,15 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
     async function handle(request: HttpRequest): Promise<HandlerResult> {
       const now = module.time();
       const wait = throttle.retryAfter(request.ip, now);
-      if (wait > 0) return { status: 429, headers: { 'Retry-After': String(wait) } };
+      if (wait > 0) {
+        throttled.add();
+        return { status: 429, headers: { 'Retry-After': String(wait) } };
+      }
 
       const auth = await check(credentials(request), now);
       if (typeof auth === 'string') {
         throttle.fail(request.ip, now);
+        authFailures.add();
         module.log('warn', 'Refused invite request from %s: %s', request.ip, auth);
         return 403;
       }

@@ -5,17 +5,18 @@
 import { BlockList, isIP } from 'node:net';
 import { CantoError } from '../errors.js';
 
-export class TrustedProxies {
+/** A set of addresses and CIDR ranges (Prosody's util.ip match), as an option gives them. */
+export class AddressList {
   readonly #list = new BlockList();
 
-  /** Addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`); a bad entry is a config error. */
-  constructor(entries: readonly string[]) {
+  /** Addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`); a bad entry is an error naming `option`. */
+  constructor(entries: readonly string[], option = 'trusted_proxies') {
     for (const entry of entries) {
       const [addr = '', bits] = entry.trim().split('/');
       const family = isIP(addr);
       const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
       if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32)) {
-        throw new CantoError('ERR_OPTION_INVALID', ['trusted_proxies', `has '${entry}', which is not an address or CIDR range`], { option: 'trusted_proxies' });
+        throw new CantoError('ERR_OPTION_INVALID', [option, `has '${entry}', which is not an address or CIDR range`], { option });
       }
       this.#list.addSubnet(addr, prefix, family === 6 ? 'ipv6' : 'ipv4');
     }
@@ -26,6 +27,9 @@ export class TrustedProxies {
     return family !== 0 && this.#list.check(address, family === 6 ? 'ipv6' : 'ipv4');
   }
 }
+
+/** `trusted_proxies`: whose X-Forwarded-* headers are believed. */
+export class TrustedProxies extends AddressList {}
 
 /** `::ffff:1.2.3.4` (a v4 client on a dual-stack socket) as plain `1.2.3.4`. */
 export function plainAddress(address: string | undefined): string {

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { errorText, isCantoError } from '../errors.js';
 import { redactUrl, type Logger } from '../log.js';
+import { metrics, secondsSince } from '../metrics.js';
 import { declaredTooLarge, readBody, TOO_LARGE } from './body.js';
 import { corsHeaders } from './cors.js';
 import { ERROR_PAGE_TYPE, errorPage, reasonPhrase } from './error-page.js';
@@ -44,6 +45,9 @@ export interface HttpAddress {
   address: string;
   port: number;
 }
+
+const HTTP_REQUESTS = metrics.measure('counter', 'canto_http_requests', { description: 'HTTP requests answered, by host, route (app), method and status class' });
+const HTTP_DURATION = metrics.measure('histogram', 'canto_http_request_duration', { unit: 'seconds', description: 'Time from request to answer, by host and route (app)' });
 
 export class HttpServer {
   #settings: HttpSettings;
@@ -240,6 +244,9 @@ export class HttpServer {
   }
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    // Metric labels: the host and app (route) that answered, once known.
+    const seen = { host: '', route: '' };
     const method = (req.method ?? 'GET').toUpperCase();
     const url = req.url ?? '/';
     const tls = (req.socket as TLSSocket).encrypted === true;
@@ -248,6 +255,8 @@ export class HttpServer {
     let log = this.#log;
     const send = (out: Outgoing, close = false) => {
       this.#log.debug('%s %s -> %d', method, redactUrl(url), out.status);
+      HTTP_REQUESTS.add(1, { ...seen, method, status: `${Math.floor(out.status / 100)}xx` });
+      HTTP_DURATION.sample(secondsSince(started), seen);
       writeResponse(res, out, {
         cors,
         head: method === 'HEAD',
@@ -269,12 +278,15 @@ export class HttpServer {
       if (fallback === undefined || !this.#router.hasHost(fallback)) return send(fail(404, `Unknown host: ${host}`));
       routeHost = fallback;
     }
+    // The configured host, never the raw Host header: a client must not be able to mint label values.
+    seen.host = routeHost;
 
     const match = this.#router.match(routeHost, method, path, target.rawQuery);
     if (match.kind === 'not-found') {
       json = prefersJson(req.headers.accept, match.mount?.json === true);
       return send(fail(404));
     }
+    seen.route = match.mount.spec.name;
     cors = corsHeaders(match.mount.spec.cors, match.mount.allowMethods, req.headers.origin);
     log = match.mount.spec.log;
     // A matched route speaks JSON if it says so; the app's other answers follow the app.

@@ -9,12 +9,14 @@ function setup(start = 1_800_000_000) {
   const uses = memoryStore();
   const events: [string, unknown][] = [];
   const clock = { now: start };
+  const counts: string[] = [];
   const created: Invite[] = [];
   const invites = createInvites({
     host: 'example.com',
     store,
     defaultTtl: 604800,
     now: () => clock.now,
+    counted: { created: (invite) => counts.push(`created ${invite.type}`), used: (invite) => counts.push(`used ${invite.type}`) },
     announce: async (invite) => {
       created.push(invite);
       if (invite.allow_registration) invite.landing_page = `https://example.com/invite?${invite.token}`;
@@ -23,7 +25,7 @@ function setup(start = 1_800_000_000) {
     uses,
     notify: (event: string, data: unknown) => void events.push([event, data]),
   });
-  return { store, archive, uses, events, clock, created, invites };
+  return { store, archive, uses, events, clock, created, invites, counts };
 }
 
 t.test('an account invite is stored as Prosody stores it', async (t) => {
@@ -250,4 +252,14 @@ t.test("Prosody's records are read as they are", async (t) => {
   });
   t.match(await invites.use('pEwipQvv-eBQ-HXgywhqPmI4'), { ok: true });
   t.notOk(store.tables.get('alice')!.has('pEwipQvv-eBQ-HXgywhqPmI4'));
+});
+
+t.test('created and used invites are counted for the metrics, and only those', async (t) => {
+  const { invites, counts } = setup();
+  const invite = await invites.createAccount();
+  await invites.createContact('alice', false);
+  t.match(await invites.use(invite.token), { ok: true });
+  t.match(await invites.use(invite.token), { ok: false }, 'a second use fails and is not counted');
+  t.match(await invites.use('nosuchtoken'), { ok: false });
+  t.same(counts, ['created register', 'created roster', 'used register']);
 });
