@@ -15,9 +15,8 @@ export default defineModule<void, Options>({
     type: 'object',
     properties: {
       openmetrics_allow_ips: { type: 'array', items: { type: 'string' }, default: ['::1', '127.0.0.1'] },
-      openmetrics_allow_cidr: { type: 'string', nullable: true },
+      openmetrics_allow_cidr: { type: 'string' },
     },
-    required: ['openmetrics_allow_ips'],
   },
 
   load(module) {
