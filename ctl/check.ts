@@ -22,7 +22,7 @@ export async function checkCommand(args: string[], file: string, io: CtlIo, cloc
   if (!refuses(problems)) {
     build.runtime.http = new HttpServer(build.http, getLogger('http'), build.runtime.router); // never listens
     // A module that fails to load is logged by the loader; here it is one error line among the others.
-    const sinks = currentLogSinks().map((s) => ({ min: s.min, write: (line: string, level: Parameters<typeof s.write>[1]) => void (level !== 'error' && s.write(line, level)) }));
+    const sinks = currentLogSinks().map((s) => ({ min: s.min, write: (...args: Parameters<typeof s.write>) => void (args[1] !== 'error' && s.write(...args)) }));
     const report = await withLogSinks(sinks, () => loadModules(build.runtime, false));
     // A module whose options were already reported is not reported twice.
     const told = new Set(problems.flatMap((p) => (p.module ? [`${p.module.host}/${p.module.name}`] : [])));

@@ -112,7 +112,7 @@ let processSinks: LogSink[] | undefined;
 
 function addLive(sink: LogSink): () => void {
   live.add(sink);
-  processSinks ??= setLogSinks([{ min: 'debug', write: (line, level) => live.forEach((s) => s.write(line, level)) }]);
+  processSinks ??= setLogSinks([{ min: 'debug', write: (...args) => live.forEach((s) => s.write(...args)) }]);
   return () => {
     live.delete(sink);
     if (!live.size && processSinks) {
