@@ -97,7 +97,10 @@ export async function buildRuntime(runtime: Runtime, opts: Pick<BuildOptions, 'w
   const globalPosition = (name: string) => runtime.optionPosition('*', name);
 
   // Logging: the sinks are made by the server once the build is accepted; here, their shape.
-  for (const message of logOptionProblems(global('log'))) problems.push({ level: 'error', message, position: globalPosition('log') });
+  const logSettings = { syslog_facility: global('syslog_facility'), debug: global('debug') };
+  for (const message of logOptionProblems(global('log'), logSettings)) {
+    problems.push({ level: 'error', message, position: globalPosition(/^option '(\w+)'/.exec(message)?.[1] ?? 'log') });
+  }
 
   // HTTP: ports, interfaces, proxies, limits, certificates (read, and made only by the server).
   let http: HttpSettings | undefined;
