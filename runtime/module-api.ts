@@ -446,7 +446,10 @@ export interface ModuleApi<Options = Record<string, unknown>> {
    */
   measure<T extends MetricType>(name: string, type: T, options?: MetricOptions): Metric<T>;
 
-  /** Every metric of the process in the OpenMetrics text format (what `GET /metrics` serves). */
+  /**
+   * Every metric of the process in the OpenMetrics text format (what `GET /metrics` serves).
+   * @example return { status: 200, headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }, body: module.renderMetrics() };
+   */
   renderMetrics(): string;
 }
 

@@ -48,7 +48,7 @@ t.test("every event the host and built-in modules fire is in the README's refere
   for (const file of [...sourceFiles(join(ROOT, 'runtime')), ...sourceFiles(join(ROOT, 'modules'))]) {
     const code = readFileSync(file, 'utf8').replace(/^\s*\*.*$/gm, ''); // not the examples in JSDoc
     // `notify` is mod_invites' hook for the events it fires once a change is stored.
-    for (const m of code.matchAll(/(?:fireEvent|events\.fire|notify)\(\s*[`'"]([^`'"$]+)(\$\{kind\})?/g)) fired.add(m[1]! + (m[2] ? '<kind>' : ''));
+    for (const m of code.matchAll(/(?:fireEvent(?:Async)?|events\.fire(?:Async)?|notify)\(\s*[`'"]([^`'"$]+)(\$\{kind\})?/g)) fired.add(m[1]! + (m[2] ? '<kind>' : ''));
   }
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('### Events'), readme.indexOf('\n## ', readme.indexOf('### Events')));
