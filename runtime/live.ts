@@ -69,9 +69,10 @@ export class LiveServer {
   async #reload(why: string): Promise<ReloadResult> {
     const log = this.#log;
     const old = this.runtime;
+    // Log files first: logrotate's SIGHUP is about them, whatever the config says; so this
+    // reload's own lines go to the new files, not the rotated ones.
+    reopenLogs();
     log.info('%s: reloading config %s', why, this.file);
-    // Log files first: logrotate's SIGHUP is about them, whatever the config says.
-    reopenLogs(old.option(null, 'log'), old.configDir);
     let built;
     try {
       built = await buildFromFile(this.file, { processType: 'server', writeCertificates: true, previous: old });
@@ -88,7 +89,7 @@ export class LiveServer {
     const next = build.runtime;
     const restartNeeded = RESTART_ONLY.filter((name) => JSON.stringify(old.option(null, name)) !== JSON.stringify(next.option(null, name)));
     for (const name of restartNeeded) log.warn("Option '%s' changed: restart Canto to apply it (the running server keeps the old value)", name);
-    reopenLogs(next.option(null, 'log'), next.configDir);
+    reopenLogs(next.option(null, 'log'), next.configDir, { syslog_facility: next.option(null, 'syslog_facility'), debug: next.option(null, 'debug') });
 
     next.http = this.http;
     const report = await loadModules(next);

@@ -25,7 +25,7 @@ t.test('a module option that is wrong: both name it at its position; the server 
   writeFiles(dir, { 'prosody.cfg.lua': [...BASE, 'invite_expiry = "1 fortnight"', HOST, ''].join('\n') });
   const check = await runCtl(dir, ['check']);
   t.equal(check.code, 1);
-  const expected = `${join(dir, 'prosody.cfg.lua')}:5:1: example.com: mod_invites: option 'invite_expiry' must be seconds or a period such as "1 week"`;
+  const expected = `${join(dir, 'prosody.cfg.lua')}:5:1: example.com: mod_invites: option 'invite_expiry' not understood, expecting a period (e.g. "2 days")`;
   const errors = checkErrors(check.stdout, check.stderr);
   t.equal(errors[0], expected);
   // Modules that depend on it fail with it, each named with its host.
