@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { request, runCtl, startCanto, testConfig, type CantoServer } from '../helpers/canto.js';
+import { giveToServiceUser, request, runCtl, startCanto, testConfig, type CantoServer } from '../helpers/canto.js';
 
 const MODULES = ['invites', 'invites_page', 'register_apps', 'invites_register_web', 'invites_register_api', 'invites_groups'];
 
@@ -129,6 +129,7 @@ t.test('username-bound and reset invites are enforced; roles and groups are writ
   const host = join(server.dir, 'data', 'example%2ecom');
   mkdirSync(join(host, 'group_info'), { recursive: true });
   writeFileSync(join(host, 'group_info', 'team.dat'), 'return {\n\t["name"] = "Team";\n};\n');
+  giveToServiceUser(host); // as Prosody's own files would be owned
   const admin = await generate('--admin', '--group', 'team');
   t.equal((await submitForm(server, admin, { user: 'frank', password: 'long-enough-pw' })).status, 200);
   t.equal(readFileSync(join(host, 'roles', 'frank.dat'), 'utf8'), 'return {\n\t["prosody:admin"] = true;\n};\n');

@@ -48,7 +48,8 @@ t.test('a database the config names wrongly is one error at the sql option, for 
   t.equal(checked.stdout, `Checking config ${file}...\n${message}\nDone: 1 error, 0 warnings.\n`);
   const started = spawnSync(process.execPath, [join(ROOT, 'bin', 'canto.js'), '--config', file], { encoding: 'utf8', timeout: 60_000 });
   t.equal(started.status, 1, 'the server does not start');
-  t.match(started.stderr, `Failed to start: ${file}:${line}:1: option 'sql': cannot open the SQLite3 database`);
+  t.match(started.stderr, `\terror\t${file}:${line}:1: option 'sql': cannot open the SQLite3 database`);
+  t.match(started.stderr, 'Failed to start: 1 error in the config (ctl check lists them)');
   t.notMatch(started.stderr, /\n\s+at /, 'no stack trace');
   const used = await runCtl(dir, ['mod_invites', 'list', 'example.com']);
   t.equal(used.code, 1);
