@@ -78,10 +78,12 @@ if (!existsSync(PROSODY)) {
       `data_path = ${JSON.stringify(data)}`,
       `admin_socket = ${JSON.stringify(sock)}`,
       `pidfile = ${JSON.stringify(join(dir, 'prosody.pid'))}`,
+      // The real Prosody below runs as root (run_as_root); Canto shares its data as the same
+      // user, or files Prosody makes on login (its roster folder) would be root's and Canto's not.
+      'run_as_root = true',
     ];
     const prosodyConfig = [
       ...shared,
-      'run_as_root = true',
       'log = { { levels = { min = "info" }, to = "console" } }',
       `c2s_ports = { ${c2s} }`,
       'c2s_interfaces = { "127.0.0.1" }',
