@@ -4,6 +4,7 @@
  * shim over its keyval store does: a map is one file per user, host-level data (user null)
  * is `<host>/<store>.dat`. So `map` and `keyval` of the same store name see the same data.
  */
+import { StoreCache } from './store-cache.js';
 import { readdir } from 'node:fs/promises';
 import { CantoError } from '../errors.js';
 import { commitStats } from './commit-stats.js';
@@ -47,7 +48,7 @@ export class InternalDriver implements StorageDriver {
   readonly #ctx: DriverContext;
   readonly #options: InternalDriverOptions;
   readonly #files = new Map<string, DataFile>();
-  readonly #stores = new Map<string, KeyvalStore | MapStore>();
+  readonly #stores = new StoreCache('internal', { keyval: (host, store) => this.#keyval(host, store), map: (host, store) => this.#map(host, store) });
 
   constructor(ctx: DriverContext, options: InternalDriverOptions = {}) {
     this.#ctx = ctx;
@@ -58,15 +59,7 @@ export class InternalDriver implements StorageDriver {
   open(host: string, store: string, type: 'map'): MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore {
-    const id = JSON.stringify([host, store, type]);
-    let opened = this.#stores.get(id);
-    if (!opened) {
-      if (type === 'keyval') opened = this.#keyval(host, store);
-      else if (type === 'map') opened = this.#map(host, store);
-      else throw new CantoError('ERR_STORAGE_DRIVER', [`internal (no store type '${String(type)}')`]);
-      this.#stores.set(id, opened);
-    }
-    return opened;
+    return this.#stores.open(host, store, type);
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@
  * - A value Prosody could not have written (broken JSON, unknown type) is logged with host,
  *   store, user and key and read as absent; a database that is down is ERR_STORAGE_DOWN (503).
  */
+import { StoreCache } from '../store-cache.js';
 import { CantoError, isCantoError } from '../../errors.js';
 import { KEEP, REMOVE } from '../types.js';
 import type { DriverContext, Keep, KeyvalStore, MapStore, Removal, StorageDriver, StoreTable, StoreType, StoreUser, StoreValue } from '../types.js';
@@ -55,7 +56,7 @@ export class SqlDriver implements StorageDriver {
   readonly name = 'sql';
   readonly #ctx: DriverContext;
   readonly #makeEngine: EngineFactory;
-  readonly #stores = new Map<string, KeyvalStore | MapStore>();
+  readonly #stores = new StoreCache('sql', { keyval: (host, store) => this.#keyval(host, store), map: (host, store) => this.#map(host, store) });
   #engine: Promise<Engine> | undefined;
   #queue: Queued[] = [];
   #inFlight = 0;
@@ -86,15 +87,7 @@ export class SqlDriver implements StorageDriver {
   open(host: string, store: string, type: 'map'): MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore {
-    const id = JSON.stringify([host, store, type]);
-    let opened = this.#stores.get(id);
-    if (!opened) {
-      if (type === 'keyval') opened = this.#keyval(host, store);
-      else if (type === 'map') opened = this.#map(host, store);
-      else throw new CantoError('ERR_STORAGE_DRIVER', [`sql (no store type '${String(type)}')`]);
-      this.#stores.set(id, opened);
-    }
-    return opened;
+    return this.#stores.open(host, store, type);
   }
 
   async close(): Promise<void> {
