@@ -7,10 +7,22 @@ export class FailureThrottle {
   readonly #failures = new Map<string, { since: number; count: number }>();
 
   constructor(
-    readonly maxFailures: number,
-    readonly windowSeconds: number,
+    public maxFailures: number,
+    public windowSeconds: number,
     readonly maxClients = 10_000,
   ) {}
+
+  /**
+   * The throttle kept in `state` (a module's `module.shared(...)` object), made on first use
+   * and given the current limits: so a reload, which loads the module afresh, neither forgets
+   * who is throttled nor keeps limits the new config changed.
+   */
+  static kept(state: { throttle?: FailureThrottle }, maxFailures: number, windowSeconds: number): FailureThrottle {
+    const throttle = (state.throttle ??= new FailureThrottle(maxFailures, windowSeconds));
+    throttle.maxFailures = maxFailures;
+    throttle.windowSeconds = windowSeconds;
+    return throttle;
+  }
 
   /** Seconds the client must still wait; 0 when it may try. */
   retryAfter(client: string, now: number): number {

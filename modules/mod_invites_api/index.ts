@@ -31,7 +31,7 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
     const keys = keyStore(module);
     const authFailures = module.measure('auth_failures', 'counter', { description: 'Requests refused for a missing, unknown, wrong or expired key' });
     const throttled = module.measure('throttled', 'counter', { description: 'Requests answered 429 after too many failures from one address' });
-    const throttle = new FailureThrottle(module.options.invites_api_max_failures, module.options.invites_api_failure_window);
+    const throttle = FailureThrottle.kept(module.shared<{ throttle?: FailureThrottle }>('failure-throttle'), module.options.invites_api_max_failures, module.options.invites_api_failure_window);
 
     /** The key's record if the request proves it holds the key, else why not. */
     async function check(found: ReturnType<typeof credentials>, now: number): Promise<{ id: string; record: StoreTable } | string> {

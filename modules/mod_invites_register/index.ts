@@ -29,7 +29,8 @@ export default defineModule<InvitesRegisterApi, Options>({
     const invites = await module.depends('invites');
     const accounts = module.accounts();
     const roles = module.openStore('roles', 'keyval');
-    const locks = new NamedLocks();
+    // Shared, so a registration running across a reload still excludes one on the reloaded module.
+    const locks = (module.shared<{ locks?: NamedLocks }>('locks').locks ??= new NamedLocks());
 
     const socketPath = (): string | undefined => {
       const configured = module.options.admin_socket;

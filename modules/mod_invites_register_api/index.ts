@@ -64,7 +64,7 @@ export default defineModule<void, Options>({
     const registration = await module.depends('invites_register');
     const policy = module.enabledModules.includes('password_policy') ? await module.depends('password_policy') : undefined;
     const siteName = module.options.site_name ?? module.host;
-    const throttle = new FailureThrottle(module.options.invites_register_max_failures, module.options.invites_register_failure_window);
+    const throttle = FailureThrottle.kept(module.shared<{ throttle?: FailureThrottle }>('failure-throttle'), module.options.invites_register_max_failures, module.options.invites_register_failure_window);
     const tooMany = (request: HttpRequest): HandlerResult | undefined => {
       const wait = throttle.retryAfter(request.ip, module.time());
       return wait > 0 ? { status: 429, headers: { 'Retry-After': String(wait) } } : undefined;

@@ -53,7 +53,7 @@ export default defineModule<void, Options>({
     const page = await module.depends('invites_page');
     const registration = await module.depends('invites_register');
     const policy = await module.depends('password_policy');
-    const throttle = new FailureThrottle(module.options.invites_register_max_failures, module.options.invites_register_failure_window);
+    const throttle = FailureThrottle.kept(module.shared<{ throttle?: FailureThrottle }>('failure-throttle'), module.options.invites_register_max_failures, module.options.invites_register_failure_window);
     const path = () => new URL(module.httpUrl()).pathname;
 
     const reply = (status: number, body: string, extra: Record<string, string> = {}): HttpReply => ({ status, headers: { ...page.headers(), ...extra }, body });

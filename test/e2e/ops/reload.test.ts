@@ -150,3 +150,28 @@ t.test('SIGUSR1 opens no inspector; a module that fails to load is counted in th
   t.equal(outcome, 'ECONNREFUSED', 'nothing listens on the inspector port');
   t.equal(server.process.exitCode, null);
 });
+
+t.test('a reload keeps who is throttled, and a changed limit takes effect', async (t) => {
+  const limits = (max: number) => `invites_api_max_failures = ${max}\ninvites_api_failure_window = 3600\n`;
+  const server = await startCanto(t, { config: testConfig(MODULES, limits(3)) });
+  const key = (await runCtl(server.dir, ['mod_invites_api', 'create', 'example.com', 'k'])).stdout.trim();
+  const wrong = `${key.split('/')[0]}/${'A'.repeat(36)}`;
+  const statuses = async (secret: string, n: number) => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push((await request(server.url(`/invites_api?key=${secret}`))).status);
+    return out;
+  };
+  t.same(await statuses(wrong, 4), [403, 403, 403, 429], 'three failures, then throttled');
+
+  const reload = async (config: string) => {
+    writeFileSync(join(server.dir, 'prosody.cfg.lua'), config);
+    const r = await runCtl(server.dir, ['reload']);
+    t.equal(r.code, 0, r.stderr);
+  };
+  await reload(testConfig(MODULES, limits(3)));
+  t.same(await statuses(key, 1), [429], 'still throttled after the reload, even with the right key');
+
+  await reload(testConfig(MODULES, limits(10)));
+  t.same(await statuses(key, 1), [201], 'the raised limit applies to what was counted before the reload');
+  t.same(await statuses(wrong, 8), [403, 403, 403, 403, 403, 403, 403, 429], 'ten failures in the window, counting the three before the reloads');
+});
