@@ -69,6 +69,7 @@ export default defineModule<InvitesPageApi, Options>({
       site,
       pageUrl: (token) => (external ? renderUrlTemplate(landingTemplate(), { host: module.host, invite: { token } }) : `${site.basePath || '/'}?${token}`),
       html,
+      renderUrl: renderUrlTemplate,
       safeUrl,
       layout: (title, body) => layout(site, { title, body }),
       headers: () => pageHeaders(),

@@ -15,6 +15,12 @@ export interface InvitesPageApi {
   pageUrl(token: string): string;
   /** The `html` tag: every interpolated value is escaped unless it is itself `SafeHtml`. */
   html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml;
+  /**
+   * A URL template as Prosody's util.interpolation renders it for URLs (`{a.b}` looked up and
+   * URL-escaped, `{a.b!}` raw, `|urlescape` and `|noscheme` filters; no value: left as written),
+   * the way `magic_link_format` is rendered; for other modules' templates (`login_link_format`).
+   */
+  renderUrl(template: string, vars: Record<string, unknown>): string;
   /** A URL that is safe in `href` (http, https, xmpp, same-site paths), else `#`. */
   safeUrl(url: string): string;
   /** A whole page in the invite page's shell (stylesheet, script, footer). */

@@ -15,7 +15,7 @@ import type { ValidatedInvite } from '../mod_invites/types.js';
 import { defineModule, nodeprep, saslprep } from 'canto/module-api';
 import { NamedLocks } from './locks.js';
 import { runShellLine, subscribeBothLine } from './prosody-shell.js';
-import type { InviteApplier, InvitesRegisterApi, RegistrationResult, UserRegisteredEvent, UserRegisteringEvent } from './types.js';
+import type { InviteApplier, InvitesRegisterApi, RegistrationError, RegistrationResult, UserRegisteredEvent, UserRegisteringEvent } from './types.js';
 
 interface Options {
   admin_socket?: string;
@@ -66,12 +66,12 @@ export default defineModule<InvitesRegisterApi, Options>({
       },
     };
 
-    const fail = (error: Exclude<RegistrationResult, { ok: true }>['error'], message: string, invite?: ValidatedInvite): RegistrationResult =>
-      invite === undefined ? { ok: false, error, message } : { ok: false, error, message, invite };
+    const invalid = (message = 'This invite is invalid or has expired.'): RegistrationResult => ({ ok: false, error: 'invalid-token', message });
+    const fail = (error: Exclude<RegistrationError, 'invalid-token'>, message: string, invite: ValidatedInvite): RegistrationResult => ({ ok: false, error, message, invite });
 
     const register: InvitesRegisterApi['register'] = async (request) => {
       const lookup = await invites.get(request.token);
-      if (!lookup.ok) return fail('invalid-token', 'This invite is invalid or has expired.');
+      if (!lookup.ok) return invalid();
       const invite = lookup.invite;
       if (request.username === '' || request.password === '') return fail('missing-fields', 'Please fill in all fields.', invite);
       const username = nodeprep(request.username);
@@ -88,7 +88,8 @@ export default defineModule<InvitesRegisterApi, Options>({
 
       const registering: UserRegisteringEvent = { username, host: module.host, ip: request.ip, validated_invite: invite, allowed: true };
       if (reset !== undefined) registering.allow_reset = reset;
-      module.fireEvent('user-registering', registering);
+      // Awaited, so a handler may look elsewhere (a block list, a quota) before it refuses.
+      await module.fireEventAsync('user-registering', registering);
       if (!registering.allowed) return fail('refused', registering.reason ?? 'Registration is not allowed.', invite);
 
       // One registration per invite and per name at a time; across processes the invite's
@@ -97,8 +98,8 @@ export default defineModule<InvitesRegisterApi, Options>({
         const event: UserRegisteredEvent = { username, host: module.host, ip: request.ip, source: request.source, validated_invite: invite };
         if (reset !== undefined) {
           const used = await invites.use(invite.token, username);
-          if (!used.ok) return fail('invalid-token', 'This invite is invalid or has expired.');
-          if (!(await accounts.setPassword(username, request.password))) return fail('invalid-token', `The account ${username}@${module.host} no longer exists.`);
+          if (!used.ok) return invalid();
+          if (!(await accounts.setPassword(username, request.password))) return invalid(`The account ${username}@${module.host} no longer exists.`);
           module.fireEvent('user-password-reset', event);
           module.log('info', 'Password of %s reset with an invite', username);
           return { ok: true, username, jid: `${username}@${module.host}`, reset: true, invite, contactAdded: false };
@@ -107,7 +108,7 @@ export default defineModule<InvitesRegisterApi, Options>({
         const used = await invites.use(invite.token, username);
         if (!used.ok) {
           await accounts.delete(username);
-          return fail('invalid-token', 'This invite is invalid or has expired.');
+          return invalid();
         }
         let contactAdded = false;
         for (const applier of [applyRoles, applyContact, ...module.getItems<InviteApplier>('invite-applier')]) {

@@ -12,7 +12,11 @@
 import type { ValidatedInvite } from '../mod_invites/types.js';
 import type { PasswordPolicyApi } from '../mod_password_policy/types.js';
 
-/** Fired before an account is created or a password reset: set `allowed = false` (and a `reason`, shown to the user) to refuse. */
+/**
+ * Fired (with `fireEventAsync`: a handler may be async) before an account is created or a
+ * password reset: set `allowed = false` (and a `reason`, shown to the user on the form or as the
+ * JSON API's 403) to refuse; then nothing is created and the invite is not used.
+ */
 export interface UserRegisteringEvent {
   username: string;
   host: string;
@@ -49,7 +53,10 @@ export type RegistrationError =
 
 export type RegistrationResult =
   | { ok: true; username: string; jid: string; reset: boolean; invite: ValidatedInvite; contactAdded: boolean }
-  | { ok: false; error: RegistrationError; message: string; invite?: ValidatedInvite };
+  /** The token names no usable invite (unknown, expired, used up, revoked), or the account to reset is gone. */
+  | { ok: false; error: 'invalid-token'; message: string }
+  /** Anything else is about the fields: the invite is still valid, and a form can be shown again. */
+  | { ok: false; error: Exclude<RegistrationError, 'invalid-token'>; message: string; invite: ValidatedInvite };
 
 export interface RegistrationRequest {
   token: string;
@@ -71,7 +78,9 @@ export interface InviteApplier {
 
 export interface InvitesRegisterApi {
   /**
-   * Turn an invite into an account (or a reset invite into a new password): validate, fire
+   * Turn an invite into an account (or a reset invite into a new password): look the token up
+   * first (an unusable one is `invalid-token`, before any field is checked, as Prosody's
+   * modules answer 404 before anything else), validate, fire
    * `user-registering`, then create the account and consume the invite so that of two uses of
    * a single-use invite exactly one gets an account; then roles, groups and contacts.
    */

@@ -7,7 +7,7 @@
  * plus 429 once an address keeps failing.
  */
 import type { HandlerResult, HttpRequest } from 'canto/module-api';
-import { defineModule, FailureThrottle, jsonReply } from 'canto/module-api';
+import { defineModule, FailureThrottle, HttpError, jsonReply } from 'canto/module-api';
 
 interface Options {
   site_name?: string;
@@ -15,7 +15,6 @@ interface Options {
   invites_register_failure_window: number;
 }
 
-const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 const FIELD_LIMIT = 1023;
 
 const STATUS: Record<string, number> = {
@@ -73,9 +72,9 @@ export default defineModule<void, Options>({
     const inviteInfo = async (request: HttpRequest): Promise<HandlerResult> => {
       const wait = tooMany(request);
       if (wait) return wait;
-      const token = request.rest;
-      const lookup = TOKEN.test(token) ? await invites.get(token) : undefined;
-      if (!lookup?.ok) {
+      // mod_invites refuses anything that is not a token's shape before it reaches the store.
+      const lookup = await invites.get(request.rest);
+      if (!lookup.ok) {
         throttle.fail(request.ip, module.time());
         return 404;
       }
@@ -105,11 +104,14 @@ export default defineModule<void, Options>({
       };
       const body = parseBody(request);
       if (body === undefined) return failed(400);
-      // As the Lua module: an unknown invite is 404 before the other fields are looked at.
-      const lookup = TOKEN.test(body.token) ? await invites.get(body.token) : undefined;
-      if (!lookup?.ok) return failed(404);
+      // register() looks the invite up first: as the Lua module, an unknown one is 404 before the other fields are looked at.
       const result = await registration.register({ ...body, ip: request.ip, source: `mod_${module.name}`, ...(policy ? { policy } : {}) });
-      if (!result.ok) return failed(STATUS[result.error] ?? 400);
+      if (!result.ok) {
+        if (result.error !== 'refused') return failed(STATUS[result.error] ?? 400);
+        throttle.fail(request.ip, module.time());
+        // COMPAT: the Lua module answers a bare 403; the user-registering handler's reason is meant for the user.
+        throw new HttpError(403, 'forbidden', result.message);
+      }
       return jsonReply(200, { jid: result.jid }, { 'Cache-Control': 'no-store' });
     };
 

@@ -4,7 +4,7 @@
  * `webchat_url`), for visitors whose device has no app that accepts invites.
  *
  * Unlike Prosody's: the form carries a CSRF token; the password is never echoed, logged or put
- * in a URL; failed attempts are throttled per address; the invite is consumed together with the
+ * in a URL (an app's `login_link_format` gets no `{password}`); failed attempts are throttled per address; the invite is consumed together with the
  * account's creation (mod_invites_register), and username-bound and reset invites are enforced.
  */
 import type { HandlerResult, HttpReply, HttpRequest } from 'canto/module-api';
@@ -85,8 +85,8 @@ export default defineModule<void, Options>({
 
     const serveForm = async (request: HttpRequest): Promise<HandlerResult> => {
       const token = request.query.get('t');
-      const lookup = token && TOKEN.test(token) ? await invites.get(token) : undefined;
-      if (!lookup?.ok) return toInvitePage(token, request.rawQuery);
+      const lookup = await invites.get(token);
+      if (!lookup.ok) return toInvitePage(token, request.rawQuery);
       const appId = request.query.get('c');
       return form(request, lookup.invite, appId ? apps.app(appId) : undefined, 200);
     };
@@ -100,16 +100,14 @@ export default defineModule<void, Options>({
         failed();
         return reply(400, errorPage(page, 'The form could not be read: a field is missing or too long.'));
       }
-      const lookup = TOKEN.test(fields.token) ? await invites.get(fields.token) : undefined;
-      if (!lookup?.ok) {
-        failed();
-        return toInvitePage(fields.token, request.rawQuery);
-      }
       const app = fields.app_id ? apps.app(fields.app_id) : undefined;
       if (!csrfValid(request, fields.csrf)) {
         failed();
+        const lookup = await invites.get(fields.token);
+        if (!lookup.ok) return toInvitePage(fields.token, request.rawQuery);
         return form(request, lookup.invite, app, 403, { username: fields.user, message: 'This form has expired. Please enter your password again and submit.' });
       }
+      // register() looks the invite up itself; an unusable one goes back to the invite page.
       const result = await registration.register({
         token: fields.token,
         username: fields.user,
@@ -121,8 +119,14 @@ export default defineModule<void, Options>({
       if (!result.ok) {
         failed();
         if (result.error === 'invalid-token') return toInvitePage(fields.token, request.rawQuery);
-        if (result.error === 'refused') return reply(403, errorPage(page, result.message));
-        return form(request, result.invite ?? lookup.invite, app, STATUS[result.error] ?? 400, { username: fields.user, message: result.message });
+        // A user-registering handler's refusal keeps the form too (Prosody shows its error page), so the reason sits beside the fields.
+        return form(request, result.invite, app, STATUS[result.error] ?? 400, { username: fields.user, message: result.message, danger: result.error === 'refused' });
+      }
+      if (app?.login_link_format !== undefined && !result.reset) {
+        // As Prosody: an app that can take the new account by link gets it instead of the success page.
+        // COMPAT: Prosody fills `{password}` in too; a password never goes into a URL here, so it is empty.
+        const location = page.renderUrl(app.login_link_format, { site_name: page.site.siteName, username: result.username, domain: module.host, app, password: '' });
+        return { status: 303, headers: { Location: location, 'Cache-Control': 'no-store' } };
       }
       const webchatUrl = module.options.webchat_url;
       return reply(

@@ -41,6 +41,8 @@ const app: JSONSchemaType<AppSpec> = {
     platforms: { type: 'array', items: { type: 'string' }, nullable: true },
     supports_preauth_uri: { type: 'boolean', nullable: true },
     magic_link_format: text,
+    // No control characters: the rendered link becomes a Location header.
+    login_link_format: { type: 'string', nullable: true, minLength: 1, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
     download: {
       type: 'object',
       nullable: true,

@@ -32,6 +32,13 @@ export interface AppSpec {
   supports_preauth_uri?: boolean;
   /** URL template for a link that installs the app with the invite attached, e.g. `{app.link!}&referrer={invite.uri}`. */
   magic_link_format?: string;
+  /**
+   * URL template that web registration (mod_invites_register_web) sends the new user to instead
+   * of its success page, e.g. `https://chat.example.com/#login?jid={username}@{domain}`. Its
+   * variables: `site_name`, `username`, `domain`, `app`. Prosody also fills in `{password}`;
+   * Canto never puts a password in a URL, so `{password}` is left empty.
+   */
+  login_link_format?: string;
   download?: { text?: string; buttons?: AppButton[] };
   setup?: { text?: string };
 }
