@@ -19,6 +19,9 @@ interface NewReset { username: string; ttl?: number | null }
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const KINDS: readonly InviteKind[] = ['account', 'group', 'reset', 'contact'];
 const MAX_PAGE = 1000;
+/** Invites carry their token: no cache (a browser's, a proxy's) may keep a copy. */
+const NO_STORE = { 'Cache-Control': 'no-store' };
+const inviteReply = (value: unknown) => jsonReply(200, value, NO_STORE);
 
 export interface InviteRoutesContext {
   invites: InvitesApi;
@@ -112,9 +115,9 @@ export function inviteRoutes(ctx: InviteRoutesContext): Record<string, Route> {
       const more = filter.limit !== undefined && page.length > filter.limit;
       const shown = more ? page.slice(0, filter.limit) : page;
       const items = shown.map(inviteJson);
-      if (!paged) return jsonReply(200, items);
+      if (!paged) return inviteReply(items);
       const last = shown.at(-1);
-      return jsonReply(200, { invites: items, next: more && last ? encodeCursor(last.created_at, last.token) : null });
+      return inviteReply({ invites: items, next: more && last ? encodeCursor(last.created_at, last.token) : null });
     },
   };
 
@@ -129,7 +132,7 @@ export function inviteRoutes(ctx: InviteRoutesContext): Record<string, Route> {
         throw new HttpError(400, 'bad-request', 'An invite for one username can be used only once', { extra: { field: 'max_uses' } });
       }
       const invite = await invites.createAccount(user, extraData(request.auth, options), options.ttl ?? undefined, options.max_uses ?? undefined);
-      return jsonReply(200, inviteJson((await invites.record(invite.token)) ?? { ...invite, kind: 'account', status: 'pending' }));
+      return inviteReply(inviteJson((await invites.record(invite.token)) ?? { ...invite, kind: 'account', status: 'pending' }));
     },
   };
 
@@ -143,7 +146,7 @@ export function inviteRoutes(ctx: InviteRoutesContext): Record<string, Route> {
       if (!options.groups) throw new HttpError(400, 'bad-request', "Field 'groups' is required", { extra: { field: 'groups' } });
       const { groups, ...rest } = options;
       const invite = await invites.createGroup(groups, extraData(request.auth, rest), options.ttl, options.max_uses ?? undefined);
-      return jsonReply(200, inviteJson((await invites.record(invite.token)) ?? { ...invite, kind: 'group', status: 'pending' }));
+      return inviteReply(inviteJson((await invites.record(invite.token)) ?? { ...invite, kind: 'group', status: 'pending' }));
     },
   };
 
@@ -156,14 +159,14 @@ export function inviteRoutes(ctx: InviteRoutesContext): Record<string, Route> {
       const user = username(options.username);
       if (ctx.userExists && !(await ctx.userExists(user))) throw new HttpError(404, 'item-not-found', 'User not found');
       const invite = await invites.createAccountReset(user, options.ttl ?? undefined);
-      return jsonReply(200, inviteJson((await invites.record(invite.token)) ?? { ...invite, kind: 'reset', status: 'pending' }));
+      return inviteReply(inviteJson((await invites.record(invite.token)) ?? { ...invite, kind: 'reset', status: 'pending' }));
     },
   };
 
   const one: RouteSpec<never, ApiKey> = {
     json: true,
     authenticate,
-    handler: async (request) => jsonReply(200, inviteJson(await found(request.params.id!))),
+    handler: async (request) => inviteReply(inviteJson(await found(request.params.id!))),
   };
 
   const revoke: RouteSpec<never, ApiKey> = {

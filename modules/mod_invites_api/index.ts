@@ -115,9 +115,10 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
 
       const location = invite.landing_page ?? invite.uri;
       const status = wantsRedirect(request.query) ? 303 : 201;
-      if (!wantsJson(request.headers.accept)) return { status, headers: { Location: location }, body: '' };
+      // The reply carries the new token: no cache may keep it. COMPAT: Prosody sends no Cache-Control.
+      if (!wantsJson(request.headers.accept)) return { status, headers: { Location: location, 'Cache-Control': 'no-store' }, body: '' };
       const body = { uri: invite.uri, landing_page: invite.landing_page ?? null, created_at: invite.created_at, expires: invite.expires };
-      return { status, headers: { Location: location, 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+      return { status, headers: { Location: location, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: JSON.stringify(body) };
     }
 
     // COMPAT: POST is routed too; Prosody's keys allow POST but it has no POST route (404).

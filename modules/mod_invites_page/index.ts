@@ -27,6 +27,12 @@ interface Options {
   site_name?: string;
 }
 
+/**
+ * The URL templates end up in a Location header and in pages: a control character (CR/LF above
+ * all) would break the reply to every API request, after the invite was stored. Refused at load.
+ */
+const NO_CONTROLS = '^[^\\x00-\\x1f\\x7f]+$';
+
 /** Tokens are base64url (Prosody's id.medium gives 24 characters); nothing else reaches storage. */
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -35,9 +41,9 @@ export default defineModule<InvitesPageApi, Options>({
   options: {
     type: 'object',
     properties: {
-      invites_page: { type: 'string', minLength: 1 },
+      invites_page: { type: 'string', minLength: 1, pattern: NO_CONTROLS },
       invites_page_external: { type: 'boolean', default: false },
-      invites_registration_page: { type: 'string', default: 'register?t={invite.token}&c={app.id}' },
+      invites_registration_page: { type: 'string', pattern: NO_CONTROLS, default: 'register?t={invite.token}&c={app.id}' },
       site_name: { type: 'string', minLength: 1 },
     },
   },

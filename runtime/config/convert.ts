@@ -6,7 +6,11 @@
 import type { ConfigTable, ConfigValue } from './types.js';
 import { LuaFunction, LuaTable, fromBytes, isNumber, num, numberToString, type LuaValue, type TableKey } from './lua/value.js';
 
-export class CycleError extends Error {}
+/** A Lua value that has no ConfigValue form; the message reads after "Option 'x' ". */
+export class ValueShapeError extends Error {}
+
+/** Deeper than any option's value nests; past it, a table built in a loop is refused, not recursed into. */
+export const MAX_VALUE_DEPTH = 100;
 
 export class Converter {
   #memo = new Map<LuaTable, ConfigValue>();
@@ -27,7 +31,8 @@ export class Converter {
     const seen = this.#memo.get(t);
     if (seen !== undefined) return seen;
     // COMPAT: Prosody keeps self-referencing tables; JSON-like config values cannot hold them.
-    if (this.#active.has(t)) throw new CycleError('contains a table that refers to itself');
+    if (this.#active.has(t)) throw new ValueShapeError('contains a table that refers to itself');
+    if (this.#active.size >= MAX_VALUE_DEPTH) throw new ValueShapeError(`nests tables more than ${MAX_VALUE_DEPTH} deep`);
     this.#active.add(t);
     try {
       const entries = [...t.entries()];

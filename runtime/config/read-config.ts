@@ -2,11 +2,11 @@
  * readConfig: run a Prosody config file (and its Includes) and hand back plain sections.
  * Every problem becomes a CantoError with the file, line and column it comes from.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CantoError, type SourcePosition } from '../errors.js';
 import { FileEnv, Sections, type ReaderContext } from './config-env.js';
-import { Converter, CycleError } from './convert.js';
+import { Converter, ValueShapeError } from './convert.js';
 import { Interpreter, StepBudgetError } from './lua/interpreter.js';
 import { LuaSyntaxError } from './lua/lexer.js';
 import { parseChunk } from './lua/parser.js';
@@ -23,13 +23,41 @@ export interface ReadConfigOptions {
 
 // Deeper than any real config nests; stops a file that includes itself.
 const MAX_INCLUDE_DEPTH = 20;
+/**
+ * Bytes of config, the main file and its Includes together. Real configs are kilobytes; a
+ * 110 MB one took 40 s and 3.9 GB to read. COMPAT: Prosody reads any size.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * A config file's text, refused once the files read so far and this one pass `budget` bytes,
+ * at the line and column where they do. Only up to the limit is ever read.
+ */
+function readLimited(path: string, budget: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const want = Math.min(size, budget) + 1;
+    const buf = Buffer.alloc(want);
+    let got = 0;
+    for (let n; got < want && (n = readSync(fd, buf, got, want - got, null)) > 0; ) got += n;
+    if (got <= budget) return buf.toString('latin1', 0, got);
+    const before = buf.toString('latin1', 0, budget);
+    const lines = before.split('\n');
+    const position = { file: path, line: lines.length, column: lines.at(-1)!.length + 1 };
+    throw new CantoError('ERR_CONFIG_INVALID', [`the config (with its Includes) is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB; it reaches the limit here`], { position });
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export function readConfig(file: string, options: ReadConfigOptions = {}): ParsedConfig {
   const main = resolve(file);
   let text: string;
   try {
-    text = readFileSync(main, 'latin1');
+    text = readLimited(main, MAX_CONFIG_BYTES);
   } catch (err) {
+    if (err instanceof CantoError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new CantoError('ERR_CONFIG_NOT_FOUND', [main], { cause: err });
     throw new CantoError('ERR_CONFIG_INVALID', [`Cannot read config file ${main}: ${code ?? String(err)}`], { cause: err });
@@ -47,6 +75,8 @@ class ConfigReader implements ReaderContext {
   readonly files: string[] = [];
   readonly env: NodeJS.ProcessEnv;
   #including: string[] = [];
+  /** Bytes of config read so far, Includes too. */
+  #bytes = 0;
 
   constructor(env: NodeJS.ProcessEnv, stepBudget?: number) {
     this.interp = new Interpreter(stepBudget);
@@ -61,6 +91,7 @@ class ConfigReader implements ReaderContext {
   /** Parse and run one file; its syntax and runtime errors become CantoErrors. */
   run(file: string, text: string): void {
     this.files.push(file);
+    this.#bytes += text.length;
     let block;
     try {
       block = parseChunk(text, file);
@@ -98,8 +129,9 @@ class ConfigReader implements ReaderContext {
       }
       let text: string;
       try {
-        text = readFileSync(path, 'latin1');
+        text = readLimited(path, MAX_CONFIG_BYTES - this.#bytes);
       } catch (err) {
+        if (err instanceof CantoError) throw err;
         const code = (err as NodeJS.ErrnoException).code;
         const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : String(code ?? err);
         throw new CantoError('ERR_CONFIG_INCLUDE', [`Error loading included ${path}: ${why}`], { position: at, cause: err });
@@ -124,7 +156,7 @@ class ConfigReader implements ReaderContext {
         try {
           options.set(key, converter.convert(value)!);
         } catch (err) {
-          if (!(err instanceof CycleError)) throw err;
+          if (!(err instanceof ValueShapeError)) throw err;
           throw new CantoError('ERR_CONFIG_INVALID', [`Option '${key}' ${err.message}`], position ? { position } : {});
         }
       }

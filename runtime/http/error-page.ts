@@ -3,6 +3,7 @@
  * `<title>` and `<h1>` read "403 Forbidden", one short line below. Anything that may come
  * from a request (an unknown Host, say) is escaped; nothing else about the request is shown.
  */
+import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 
 // mod_http_errors' messages; Prosody picks 404 and 500 at random from a list, we keep one of each.
@@ -18,6 +19,13 @@ const messages: Record<number, string> = {
   503: 'Not available right now, try again later.',
 };
 const defaultMessage = "That's all I know.";
+
+const STYLE = `
+body{margin-top:14%;text-align:center;background-color:#f8f8f8;font-family:sans-serif}
+h1{font-size:xx-large}
+p{font-size:x-large}
+@media(prefers-color-scheme:dark){body{background-color:#161616;color:#eee}}
+`;
 
 /** The reason phrase for a status; unknown codes read "Unassigned", as in Prosody's net/http/codes.lua. */
 export function reasonPhrase(status: number): string {
@@ -37,12 +45,7 @@ export function errorPage(status: number, message?: string): string {
 <head>
 <meta charset="utf-8">
 <title>${title}</title>
-<style>
-body{margin-top:14%;text-align:center;background-color:#f8f8f8;font-family:sans-serif}
-h1{font-size:xx-large}
-p{font-size:x-large}
-@media(prefers-color-scheme:dark){body{background-color:#161616;color:#eee}}
-</style>
+<style>${STYLE}</style>
 </head>
 <body>
 <h1>${title}</h1>
@@ -53,3 +56,25 @@ p{font-size:x-large}
 }
 
 export const ERROR_PAGE_TYPE = 'text/html; charset=utf-8';
+
+/**
+ * The invite pages' policy (mod_invites_page/headers.ts), with the page's one inline style
+ * allowed by its hash: an error page may echo a request's path or host, so it gets the same
+ * guard as the pages that show a token.
+ */
+export const ERROR_PAGE_CSP = [
+  "default-src 'none'",
+  `style-src 'self' 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+  "img-src 'self' data:",
+  "script-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers of every error page, in this order. */
+export const ERROR_PAGE_HEADERS: readonly [string, string][] = [
+  ['Content-Type', ERROR_PAGE_TYPE],
+  ['Content-Security-Policy', ERROR_PAGE_CSP],
+  ['X-Content-Type-Options', 'nosniff'],
+];

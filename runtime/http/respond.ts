@@ -3,7 +3,7 @@
  * Date, CORS, the handler's own (in its order), Content-Length, Connection. No Server header.
  */
 import type { ServerResponse } from 'node:http';
-import { ERROR_PAGE_TYPE, errorPage, reasonPhrase } from './error-page.js';
+import { ERROR_PAGE_HEADERS, errorPage, reasonPhrase } from './error-page.js';
 import { HttpError } from './http-error.js';
 import type { HandlerResult } from './types.js';
 
@@ -19,7 +19,7 @@ const OWNED = new Set(['content-length', 'connection', 'transfer-encoding', 'kee
 /** A status with the error page for >= 400, an empty body below. */
 export function statusReply(status: number, message?: string, headers: Outgoing['headers'] = []): Outgoing {
   if (status < 400) return { status, headers, body: '' };
-  return { status, headers: [['Content-Type', ERROR_PAGE_TYPE], ...headers], body: errorPage(status, message) };
+  return { status, headers: [...ERROR_PAGE_HEADERS, ...headers], body: errorPage(status, message) };
 }
 
 export const JSON_TYPE = 'application/json';
@@ -61,7 +61,7 @@ export function fromResult(result: HandlerResult, json = false): Outgoing {
       return checkStatus({ status, headers: [...err.headers, ...headers], body: err.body });
     }
     const typed = headers.some(([k]) => k.toLowerCase() === 'content-type');
-    return checkStatus({ status, headers: typed ? headers : [['Content-Type', ERROR_PAGE_TYPE], ...headers], body: errorPage(status) });
+    return checkStatus({ status, headers: typed ? headers : [...ERROR_PAGE_HEADERS, ...headers], body: errorPage(status) });
   }
   throw new TypeError(`unsupported handler result (${typeof result})`);
 }

@@ -13,7 +13,7 @@ import { redactUrl, type Logger } from '../log.js';
 import { metrics, secondsSince } from '../metrics.js';
 import { declaredTooLarge, readBody, TOO_LARGE } from './body.js';
 import { corsHeaders } from './cors.js';
-import { ERROR_PAGE_TYPE, errorPage, reasonPhrase } from './error-page.js';
+import { ERROR_PAGE_HEADERS, errorPage, reasonPhrase } from './error-page.js';
 import { isHttpError } from './http-error.js';
 import { compileBody, type CompiledBody } from './json-body.js';
 import { listenAll, type Listener } from './listen.js';
@@ -236,7 +236,8 @@ export class HttpServer {
     const body = Buffer.from(errorPage(status));
     const head =
       `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nDate: ${new Date().toUTCString()}\r\n` +
-      `Content-Type: ${ERROR_PAGE_TYPE}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+      ERROR_PAGE_HEADERS.map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+      `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
     socket.end(Buffer.concat([Buffer.from(head), body]));
     // A client that never reads must not keep the socket open.
     const timer = setTimeout(() => socket.destroy(), TIMEOUT_MS).unref();

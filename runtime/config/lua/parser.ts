@@ -22,6 +22,9 @@ interface FuncState {
   parent?: FuncState;
 }
 
+/** Lua's LUAI_MAXCCALLS: how deeply statements and expressions may nest. */
+export const MAX_SYNTAX_LEVELS = 200;
+
 export function parseChunk(src: string, file: string): Block {
   return new Parser(src, file).chunk();
 }
@@ -32,6 +35,7 @@ class Parser {
   #tok: Token;
   #ahead: Token | undefined;
   #fs: FuncState;
+  #levels = 0;
 
   constructor(src: string, file: string) {
     this.#lex = new Lexer(src, file);
@@ -157,7 +161,25 @@ class Parser {
     return { k: 'return', exprs, line: tok.line, column: tok.column };
   }
 
+  /**
+   * Counts the syntax levels open (statements in blocks, expressions in expressions), as
+   * Lua's parser does (LUAI_MAXCCALLS). COMPAT: Lua 5.4 says only "C stack overflow"; we say
+   * where and why, before a deeply nested file can overflow our own stack.
+   */
+  #nested<T>(parse: () => T): T {
+    if (++this.#levels > MAX_SYNTAX_LEVELS) this.#error(`too deeply nested: more than ${MAX_SYNTAX_LEVELS} levels ${this.#near()}`);
+    try {
+      return parse();
+    } finally {
+      this.#levels--;
+    }
+  }
+
   #statement(): Stat | undefined {
+    return this.#nested(() => this.#statementBody());
+  }
+
+  #statementBody(): Stat | undefined {
     const tok = this.#tok;
     const at = { line: tok.line, column: tok.column };
     switch (tok.type) {
@@ -359,6 +381,10 @@ class Parser {
   }
 
   #expr(limit = 0): Expr {
+    return this.#nested(() => this.#exprBody(limit));
+  }
+
+  #exprBody(limit: number): Expr {
     const tok = this.#tok;
     let left: Expr;
     if (tok.type === 'not' || tok.type === '-' || tok.type === '#' || tok.type === '~') {
