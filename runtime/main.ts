@@ -182,6 +182,7 @@ async function main(): Promise<void> {
   for (const [scheme, list] of Object.entries(http.addresses())) {
     for (const a of list) httpLog.info('%s listening on %s:%d', scheme, a.address.includes(':') ? `[${a.address}]` : a.address, a.port);
   }
+  runtime.storage.warm();
   log.info(
     'Canto ready, hosts: %s; %d module%s loaded, %d failed',
     runtime.hostNames().join(', ') || '(none)',

@@ -28,19 +28,14 @@ import { currentVersion, ensureDir, errnoCode, readVersioned, removeDurable, sta
 import type { FileVersion } from './durable-fs.js';
 import { acquireLock, removeOrphans, scratchFor } from './file-lock.js';
 import type { HeldLock, LockOptions } from './file-lock.js';
-import { entryText, FILE_HEAD as HEAD, FILE_TAIL as TAIL, parseFields } from './lua-data.js';
+import { FileImage } from './file-image.js';
+import { entryText } from './lua-data.js';
 import type { StoreTable, StoreValue } from './types.js';
 
+/** A value ready to store: a private copy and its item bytes (`\n\t["key"] = value;`). */
 export interface Entry {
   readonly value: StoreValue;
-  /** `\n\t["key"] = value;`, or null until it is first needed. */
-  text: string | null;
-  /** The same text as UTF-8, kept so that a rewrite only copies bytes. */
-  bytes?: Buffer;
-}
-
-function bytesOf(key: string, entry: Entry): Buffer {
-  return (entry.bytes ??= Buffer.from((entry.text ??= entryText(key, entry.value)), 'utf8'));
+  readonly bytes: Buffer;
 }
 
 /**
@@ -72,36 +67,42 @@ export function copyValue<V extends StoreValue>(v: V): V {
 /** A value made ready to store: owned and serialized now, so a bad value fails its own caller only. */
 export function prepareEntry(key: string, value: StoreValue): Entry {
   const own = ownValue(value);
-  return { value: own, text: entryText(key, own) };
+  return { value: own, bytes: Buffer.from(entryText(key, own), 'utf8') };
 }
 
-/** The changes of one commit, seen on top of the cached entries. */
+/** The changes of one commit, seen on top of the cached file. */
 export class Changes {
-  readonly #base: ReadonlyMap<string, Entry>;
+  readonly #base: FileImage;
   readonly overlay = new Map<string, Entry | null>();
   cleared = false;
   changed = false;
 
-  constructor(base: ReadonlyMap<string, Entry>) {
+  constructor(base: FileImage) {
     this.#base = base;
   }
 
+  /** The value as this commit sees it (the caller's to keep when it comes from the file; copy an overlay one). */
   get(key: string): StoreValue | undefined {
     if (this.overlay.has(key)) return this.overlay.get(key)?.value;
-    return this.cleared ? undefined : this.#base.get(key)?.value;
+    return this.cleared ? undefined : this.#base.get(key);
+  }
+
+  has(key: string): boolean {
+    if (this.overlay.has(key)) return this.overlay.get(key) !== null;
+    return !this.cleared && this.#base.has(key);
   }
 
   /** Every key and value of the resulting table (for a whole-table read-modify-write). */
   table(): Map<string, StoreValue> {
     const out = new Map<string, StoreValue>();
-    if (!this.cleared) for (const [k, e] of this.#base) if (!this.overlay.has(k)) out.set(k, e.value);
+    if (!this.cleared) for (const [k, v] of this.#base.entries()) if (!this.overlay.has(k)) out.set(k, v);
     for (const [k, o] of this.overlay) if (o) out.set(k, o.value);
     return out;
   }
 
   /** Set (entry) or delete (null) one key. Deleting a missing key writes nothing. */
   put(key: string, entry: Entry | null): void {
-    if (entry === null && this.get(key) === undefined) return;
+    if (entry === null && !this.has(key)) return;
     this.overlay.set(key, entry);
     this.changed = true;
   }
@@ -114,45 +115,36 @@ export class Changes {
     this.cleared = true;
   }
 
-  /** The serialized items of the resulting table, existing keys in their file order. */
-  items(): Buffer[] {
-    const out: Buffer[] = [];
+  /** The items of the resulting table, existing keys in their file order (views of the base image). */
+  items(): Array<[string, Buffer]> {
+    const out: Array<[string, Buffer]> = [];
     if (!this.cleared) {
-      for (const [k, e] of this.#base) {
-        if (!this.overlay.has(k)) out.push(bytesOf(k, e));
+      for (const [k, b] of this.#base.items()) {
+        if (!this.overlay.has(k)) out.push([k, b]);
         else {
           const o = this.overlay.get(k);
-          if (o) out.push(bytesOf(k, o));
+          if (o) out.push([k, o.bytes]);
         }
       }
     }
     for (const [k, o] of this.overlay) {
-      if (o && (this.cleared || !this.#base.has(k))) out.push(bytesOf(k, o));
+      if (o && (this.cleared || !this.#base.has(k))) out.push([k, o.bytes]);
     }
     return out;
   }
 
   /**
    * When this change only adds keys that were not there (the common case: a new invite), the
-   * bytes of the added entries, in order; otherwise null.
+   * added items, in order; otherwise null.
    */
-  additions(): Buffer[] | null {
+  additions(): Array<[string, Buffer]> | null {
     if (this.cleared) return null;
-    const out: Buffer[] = [];
+    const out: Array<[string, Buffer]> = [];
     for (const [k, o] of this.overlay) {
       if (o === null || this.#base.has(k)) return null;
-      out.push(bytesOf(k, o));
+      out.push([k, o.bytes]);
     }
     return out;
-  }
-
-  /** Apply to `entries` (the cache), once the write is durable. */
-  applyTo(entries: Map<string, Entry>): void {
-    if (this.cleared) entries.clear();
-    for (const [k, o] of this.overlay) {
-      if (o) entries.set(k, o);
-      else entries.delete(k);
-    }
   }
 }
 
@@ -160,45 +152,6 @@ interface PendingOp {
   run(changes: Changes): unknown;
   resolve(value: unknown): void;
   reject(err: unknown): void;
-}
-
-/**
- * The bytes of the file, kept between commits in one growing buffer: adding entries copies only
- * the new ones, and a commit writes one buffer. Any other change rebuilds it from the entries.
- */
-class FileImage {
-  #buf = Buffer.alloc(0);
-  #len = 0;
-
-  static from(items: readonly Buffer[]): FileImage {
-    const image = new FileImage();
-    image.#append([HEAD, ...items]);
-    return image;
-  }
-
-  /** A copy with `items` added at the end (this image stays valid until the write succeeds). */
-  plus(items: readonly Buffer[]): FileImage {
-    const next = new FileImage();
-    next.#buf = this.#buf;
-    next.#len = this.#len;
-    next.#append(items);
-    return next;
-  }
-
-  #append(items: readonly Buffer[]): void {
-    const need = this.#len + items.reduce((n, b) => n + b.length, 0);
-    if (need > this.#buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need + (need >> 1), 64 * 1024));
-      this.#buf.copy(grown, 0, 0, this.#len);
-      this.#buf = grown;
-    }
-    for (const b of items) this.#len += b.copy(this.#buf, this.#len);
-  }
-
-  /** What to write: the entries, then the closing brace. */
-  chunks(): Buffer[] {
-    return [this.#buf.subarray(0, this.#len), TAIL];
-  }
 }
 
 /**
@@ -231,7 +184,8 @@ class Overtaken extends Error {}
 export class DataFile {
   readonly path: string;
   readonly #options: DataFileOptions;
-  #entries = new Map<string, Entry>();
+  /** The file as last read or written (see FileImage). */
+  #image: FileImage;
   /** Version of the file the cache reflects; undefined = never loaded. */
   #version: FileVersion | undefined = undefined;
   #loading: Promise<void> | null = null;
@@ -249,17 +203,19 @@ export class DataFile {
   #dirReady = false;
   /** The folder was checked not to be writable by other users (see data-folder.ts). */
   #folderChecked = false;
-  /** The current file's bytes, when known (see FileImage); null after a reload. */
-  #image: FileImage | null = null;
 
   constructor(path: string, options: DataFileOptions) {
     this.path = path;
     this.#options = options;
+    this.#image = FileImage.empty(path);
   }
 
-  /** The current entries (fresh from disk if it changed). Read synchronously; do not keep. */
-  async entries(): Promise<ReadonlyMap<string, Entry>> {
-    if (this.#checkedThisTurn && this.#version !== undefined && !this.#loading) return this.#entries;
+  /**
+   * The current file (fresh from disk if it changed). Read what you need synchronously; an
+   * image kept across an await may have been replaced by a newer one.
+   */
+  async read(): Promise<FileImage> {
+    if (this.#checkedThisTurn && this.#version !== undefined && !this.#loading) return this.#image;
     await this.#fresh(() => {
       try {
         return currentVersion(this.path);
@@ -268,7 +224,16 @@ export class DataFile {
         setImmediate(() => (this.#checkedThisTurn = false));
       }
     });
-    return this.#entries;
+    return this.#image;
+  }
+
+  /**
+   * Start reading the file now, in the background (the server calls this once it listens, so
+   * the first request that needs the store does not wait for all of the read). A failure is
+   * left for the first real read to report.
+   */
+  preload(): void {
+    this.read().catch((err: unknown) => this.#options.log('debug', `${this.path}: not read ahead: ${(err as Error).message}`));
   }
 
   /**
@@ -320,12 +285,7 @@ export class DataFile {
     } catch (err) {
       throw readError(this.path, err);
     }
-    const entries = new Map<string, Entry>();
-    if (read) {
-      for (const f of parseFields(read.text, this.path)) entries.set(f.key, { value: f.value, text: f.text });
-    }
-    this.#entries = entries;
-    this.#image = null;
+    this.#image = read ? await FileImage.read(this.path, read.bytes) : FileImage.empty(this.path);
     this.#version = read ? read.version : null;
   }
 
@@ -429,7 +389,7 @@ export class DataFile {
     try {
       await this.#fresh(() => statVersion(this.path)); // another process may have written since our last look
       const base = this.#version;
-      const changes = new Changes(this.#entries);
+      const changes = new Changes(this.#image);
       const outcomes = batch.map((op): { ok: true; value: unknown } | { ok: false; error: unknown } => {
         try {
           return { ok: true, value: op.run(changes) };
@@ -438,21 +398,19 @@ export class DataFile {
         }
       });
       if (!changes.changed) return { outcomes, synced: null };
-      const added = this.#image && changes.additions();
-      const image = added ? this.#image!.plus(added) : null;
-      const items = image ? null : changes.items();
-      this.#image = null; // until this write has succeeded
+      const added = changes.additions();
+      const staged = added ? this.#image.append(added) : null;
+      const next = staged ? null : FileImage.build(this.path, changes.items());
       let version: FileVersion = null;
-      if (items?.length === 0) {
+      if (next?.size === 0) {
         await this.#revalidate(lock, base);
         await removeDurable(this.path);
       } else {
-        const next = image ?? FileImage.from(items!);
-        version = await this.#replace(lock, base, next.chunks());
-        this.#image = next;
+        version = await this.#replace(lock, base, staged ? staged.chunks : next!.chunks());
       }
+      if (staged) staged.apply();
+      else this.#image = next!;
       this.#version = version;
-      changes.applyTo(this.#entries);
       const synced = version === null ? null : syncDir(dirname(this.path));
       synced?.catch(() => {}); // awaited by #commit; not an unhandled rejection meanwhile
       return { outcomes, synced };

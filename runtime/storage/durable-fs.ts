@@ -61,7 +61,7 @@ export async function statVersion(path: string): Promise<FileVersion> {
 }
 
 /** Read a whole file with the version that content belongs to; `null` when it does not exist. */
-export async function readVersioned(path: string): Promise<{ text: string; version: string } | null> {
+export async function readVersioned(path: string): Promise<{ bytes: Buffer; version: string } | null> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -71,8 +71,8 @@ export async function readVersioned(path: string): Promise<{ text: string; versi
   }
   try {
     const st = await fh.stat({ bigint: true });
-    const text = await fh.readFile('utf8');
-    return { text, version: versionOf(st) };
+    const bytes = await fh.readFile();
+    return { bytes, version: versionOf(st) };
   } finally {
     await fh.close();
   }

@@ -10,7 +10,6 @@ import { CantoError } from '../errors.js';
 import { commitStats } from './commit-stats.js';
 import { copyValue, DataFile, prepareEntry } from './data-file.js';
 import type { Changes } from './data-file.js';
-import type { Entry } from './data-file.js';
 import type { LockOptions } from './file-lock.js';
 import { errnoCode, removeDurable } from './durable-fs.js';
 import { dataFile, decode, hostDir, storeDir } from './paths.js';
@@ -26,8 +25,6 @@ function tableOf(values: Iterable<readonly [string, StoreValue]>): StoreTable {
   }
   return out;
 }
-
-const valuesOf = (entries: ReadonlyMap<string, Entry>) => [...entries].map(([k, e]) => [k, e.value] as const);
 
 /** Replace the whole table in a commit (keyval `set`); every value is serialized before anything changes, so a bad one fails only its caller. */
 function replaceTable(changes: Changes, data: StoreTable | undefined): void {
@@ -48,6 +45,8 @@ export class InternalDriver implements StorageDriver {
   readonly #ctx: DriverContext;
   readonly #options: InternalDriverOptions;
   readonly #files = new Map<string, DataFile>();
+  /** (host, store) of every store opened, as JSON. */
+  readonly #opened = new Set<string>();
   readonly #stores = new StoreCache('internal', { keyval: (host, store) => this.#keyval(host, store), map: (host, store) => this.#map(host, store) });
 
   constructor(ctx: DriverContext, options: InternalDriverOptions = {}) {
@@ -59,7 +58,16 @@ export class InternalDriver implements StorageDriver {
   open(host: string, store: string, type: 'map'): MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore {
+    this.#opened.add(JSON.stringify([host, store]));
     return this.#stores.open(host, store, type);
+  }
+
+  /** Read ahead the host-level file of every store opened so far (invites, API keys: what requests need first). */
+  warm(): void {
+    for (const id of this.#opened) {
+      const [host, store] = JSON.parse(id) as [string, string];
+      this.#file(host, store, null).preload();
+    }
   }
 
   async close(): Promise<void> {
@@ -135,8 +143,8 @@ export class InternalDriver implements StorageDriver {
   #keyval(host: string, store: string): KeyvalStore {
     return {
       get: async (user) => {
-        const entries = await this.#file(host, store, user).entries();
-        return entries.size === 0 ? undefined : tableOf(valuesOf(entries));
+        const image = await this.#file(host, store, user).read();
+        return image.size === 0 ? undefined : tableOf(image.entries());
       },
       set: async (user, data) => {
         await this.#file(host, store, user).change((changes) => replaceTable(changes, data));
@@ -155,10 +163,7 @@ export class InternalDriver implements StorageDriver {
   #map(host: string, store: string): MapStore {
     const file = (user: StoreUser) => this.#file(host, store, user);
     return {
-      get: async (user, key) => {
-        const entry = (await file(user).entries()).get(key);
-        return entry ? copyValue(entry.value) : undefined;
-      },
+      get: async (user, key) => (await file(user).read()).get(key), // parsed for this caller
       set: async (user, key, value) => {
         const entry = value === undefined || value === null ? null : prepareEntry(key, value);
         await file(user).change((changes) => changes.put(key, entry));
@@ -173,7 +178,7 @@ export class InternalDriver implements StorageDriver {
         });
       },
       entries: async function* (user) {
-        for (const [k, e] of await file(user).entries()) yield [k, copyValue(e.value)] as [string, StoreValue];
+        yield* (await file(user).read()).entries(); // each value parsed as it is yielded
       },
       update: <R extends StoreValue | undefined | Keep>(user: StoreUser, key: string, fn: (current: StoreValue | undefined) => R) =>
         file(user).change((changes) => {

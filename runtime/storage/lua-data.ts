@@ -191,12 +191,32 @@ function put(obj: StoreTable, k: string, v: StoreValue): void {
 class Parser {
   pos = 0;
   nextBackslash = -1;
+  /** Check the syntax but build no tables and no string values (a data file's entries, skimmed). */
+  discard = false;
   readonly src: string;
   readonly file: string;
+  /**
+   * When set, `src` is these bytes read as latin1 (one char per byte, so positions are byte
+   * offsets) and strings are decoded from them as UTF-8, as Lua's bytes would be.
+   */
+  readonly bytes: Buffer | null;
 
-  constructor(src: string, file: string) {
+  constructor(src: string, file: string, bytes: Buffer | null = null) {
     this.src = src;
     this.file = file;
+    this.bytes = bytes;
+  }
+
+  /** The text between two positions as a string value. */
+  text(from: number, to: number): string {
+    return this.bytes ? this.bytes.toString('utf8', from, to) : this.src.slice(from, to);
+  }
+
+  /** Skip a byte order mark (U+FEFF, or its UTF-8 bytes when reading bytes). */
+  skipBom(): void {
+    if (this.bytes) {
+      if (this.src.startsWith('\xef\xbb\xbf', this.pos)) this.pos += 3;
+    } else if (this.src.charCodeAt(this.pos) === 0xfeff) this.pos++;
   }
 
   fail(why: string, at = this.pos): never {
@@ -246,7 +266,7 @@ class Parser {
     const end = this.src.indexOf(close, p);
     if (end === -1) this.fail('unfinished long string or comment', start);
     this.pos = end + close.length;
-    return this.src.slice(p, end);
+    return this.discard ? '' : this.text(p, end);
   }
 
   expect(c: number, what: string): void {
@@ -264,7 +284,7 @@ class Parser {
   /** The top of a chunk: `return <value> [;]` and nothing after. */
   chunkValue(): StoreValue {
     this.skip();
-    if (this.src.charCodeAt(this.pos) === 0xfeff) this.pos++;
+    this.skipBom();
     if (this.src.startsWith('#', this.pos)) {
       const nl = this.src.indexOf('\n', this.pos); // shebang line, allowed by Lua's loader
       this.pos = nl === -1 ? this.src.length : nl;
@@ -290,7 +310,7 @@ class Parser {
   value(): StoreValue | undefined {
     this.skip();
     const c = this.src.charCodeAt(this.pos);
-    if (c === C_LBRACE) return this.table(null);
+    if (c === C_LBRACE) return this.table();
     if (c === C_DQ || c === C_SQ) return this.quoted(c);
     if (c === C_LBRACK) {
       const level = this.longBracketLevel();
@@ -406,7 +426,7 @@ class Parser {
       const nl = s.indexOf('\n', start);
       if (nl !== -1 && nl < close) this.fail('unfinished string', nl);
       this.pos = close + 1;
-      return s.slice(start, close);
+      return this.discard ? '' : this.text(start, close);
     }
     return this.escapedString(q, start);
   }
@@ -418,8 +438,10 @@ class Parser {
   escapedString(q: number, start: number): string {
     const s = this.src;
     const bytes: number[] = [];
+    const raw = this.bytes;
     const pushText = (from: number, to: number) => {
-      for (const b of Buffer.from(s.slice(from, to), 'utf8')) bytes.push(b);
+      if (raw) for (let i = from; i < to; i++) bytes.push(raw[i]!);
+      else for (const b of Buffer.from(s.slice(from, to), 'utf8')) bytes.push(b);
     };
     let p = start;
     let run = start;
@@ -491,11 +513,58 @@ class Parser {
   }
 
   /**
+   * A field's key: `[k] =` or `name =` (then `this.named` says whether it is a string key), or
+   * null for a positional field, with nothing consumed.
+   */
+  fieldKey(): LuaKey | null {
+    const s = this.src;
+    this.skip();
+    const c = s.charCodeAt(this.pos);
+    const fieldStart = this.pos;
+    this.named = false;
+    if (c === C_LBRACK && this.longBracketLevel() < 0) {
+      this.pos++;
+      const discard = this.discard;
+      this.discard = false; // a key is always wanted (and `[{}]` must still be refused)
+      const k = this.value();
+      this.discard = discard;
+      if (k === undefined || (typeof k === 'number' && Number.isNaN(k))) this.fail('table index is nil or NaN', fieldStart);
+      if (typeof k === 'object') this.fail('table keys must be strings, numbers or booleans', fieldStart);
+      this.named = typeof k === 'string';
+      this.expect(C_RBRACK, ']');
+      this.expect(C_EQ, '=');
+      return k;
+    }
+    if (isNameStart(c)) {
+      // `name = value`, unless the name is a value keyword (`true`, `nil`, ...).
+      const name = this.readName();
+      this.skip();
+      if (s.charCodeAt(this.pos) === C_EQ && s.charCodeAt(this.pos + 1) !== C_EQ) {
+        this.pos++;
+        this.named = true;
+        return this.bytes ? this.text(fieldStart, fieldStart + name.length) : name;
+      }
+      this.pos = fieldStart;
+    }
+    return null;
+  }
+
+  /** Set by fieldKey: the key it read is a string. */
+  named = false;
+
+  /** After a field: `,` or `;`, or the `}` that ends the table (left for the caller). */
+  separator(): void {
+    this.skip();
+    const sep = this.src.charCodeAt(this.pos);
+    if (sep === C_COMMA || sep === C_SEMI) this.pos++;
+    else if (sep !== C_RBRACE) this.fail("'}' expected");
+  }
+
+  /**
    * A table constructor. A pure sequence 1..n becomes an array; anything with other keys an
    * object (non-string keys as Lua's tostring); `{}` an empty object.
-   * `onField`, for the top table only, receives each field with its source span.
    */
-  table(onField: ((key: LuaKey, value: StoreValue | undefined, start: number, named: boolean) => void) | null): StoreValue[] | StoreTable {
+  table(): StoreValue[] | StoreTable {
     const s = this.src;
     this.pos++; // {
     let obj: StoreTable | undefined;
@@ -503,42 +572,15 @@ class Parser {
     let nextIndex = 1;
     for (;;) {
       this.skip();
-      const c = s.charCodeAt(this.pos);
-      if (c === C_RBRACE) {
+      if (s.charCodeAt(this.pos) === C_RBRACE) {
         this.pos++;
         break;
       }
-      const fieldStart = this.pos;
-      let key: LuaKey;
-      let named = false;
-      if (c === C_LBRACK && this.longBracketLevel() < 0) {
-        this.pos++;
-        const k = this.value();
-        if (k === undefined || (typeof k === 'number' && Number.isNaN(k))) this.fail('table index is nil or NaN', fieldStart);
-        if (typeof k === 'object') this.fail('table keys must be strings, numbers or booleans', fieldStart);
-        key = k;
-        named = typeof k === 'string';
-        this.expect(C_RBRACK, ']');
-        this.expect(C_EQ, '=');
-      } else if (isNameStart(c)) {
-        // `name = value`, unless the name is a value keyword (`true`, `nil`, ...).
-        const save = this.pos;
-        const name = this.readName();
-        this.skip();
-        if (s.charCodeAt(this.pos) === C_EQ && s.charCodeAt(this.pos + 1) !== C_EQ) {
-          this.pos++;
-          key = name;
-          named = true;
-        } else {
-          this.pos = save;
-          key = nextIndex++;
-        }
-      } else {
-        key = nextIndex++;
-      }
+      const key = this.fieldKey() ?? nextIndex++;
       const v = this.value();
-      if (onField) onField(key, v, fieldStart, named);
-      if (v !== undefined) {
+      if (this.discard) {
+        // syntax only: the table itself is not wanted
+      } else if (v !== undefined) {
         if (typeof key === 'number') (nums ??= new Map()).set(key, v);
         else put((obj ??= {}), keyString(key), v);
       } else if (typeof key === 'number') {
@@ -546,12 +588,9 @@ class Parser {
       } else if (obj) {
         delete obj[keyString(key)];
       }
-      this.skip();
-      const sep = s.charCodeAt(this.pos);
-      if (sep === C_COMMA || sep === C_SEMI) this.pos++;
-      else if (sep !== C_RBRACE) this.fail("'}' expected");
+      this.separator();
     }
-    if (!nums) return obj ?? {};
+    if (!nums || this.discard) return obj ?? {};
     if (!obj) {
       const arr: StoreValue[] = [];
       for (let i = 1; nums.has(i); i++) arr.push(nums.get(i)!);
@@ -562,6 +601,64 @@ class Parser {
     for (const [k, v] of nums) put(out, keyString(k), v);
     return out;
   }
+
+  /** At the start of a data file: `return {`, else the error reading the chunk gives. */
+  openTop(): void {
+    this.skip();
+    this.skipBom();
+    const at = this.pos;
+    if (this.readName() !== 'return') this.fail("'return' expected", at);
+    this.skip();
+    if (this.src.charCodeAt(this.pos) !== C_LBRACE) {
+      this.pos = 0;
+      this.chunkValue(); // reports a syntax error if there is one
+      this.fail('the data is not a table', at);
+    }
+    this.pos++;
+    this.topIndex = 1;
+  }
+
+  topIndex = 1;
+
+  /**
+   * The next field of the file's table (see openTop), or null once the table and the chunk have
+   * ended. The value of a string-keyed field is built only when `build`; it is always checked.
+   */
+  topField(build: boolean): TopField | null {
+    this.skip();
+    if (this.src.charCodeAt(this.pos) === C_RBRACE) {
+      this.pos++;
+      this.end();
+      return null;
+    }
+    const start = this.pos;
+    const key = this.fieldKey() ?? this.topIndex++;
+    const named = this.named;
+    this.discard = named && !build;
+    let value;
+    try {
+      value = this.value();
+    } finally {
+      this.discard = false;
+    }
+    const end = this.pos;
+    this.separator();
+    return { key: keyString(key), named, start, end, value: value === undefined ? undefined : named && !build ? null : value };
+  }
+}
+
+/**
+ * One field of a data file's table as topField reads it: its key (as Lua's tostring), where its
+ * source starts and ends (`start`..`end`, without the separator), whether it is a string key
+ * (`["k"] = v`, `k = v`: its source can be kept as it is), and its value: `undefined` for
+ * `k = nil` (which removes k), `null` when it was checked but not built.
+ */
+export interface TopField {
+  key: string;
+  named: boolean;
+  start: number;
+  end: number;
+  value: StoreValue | null | undefined;
 }
 
 /** Read a `return <value>;` chunk (a Prosody data file). Errors are ERR_STORAGE_PARSE with the line. */
@@ -575,28 +672,41 @@ export function parseData(text: string, file: string): StoreTable | StoreValue {
  */
 export function parseFields(text: string, file: string): ParsedField[] {
   const p = new Parser(text, file);
-  p.skip();
-  if (p.src.charCodeAt(p.pos) === 0xfeff) p.pos++;
-  const at = p.pos;
-  if (p.readName() !== 'return') p.fail("'return' expected", at);
-  p.skip();
-  if (p.src.charCodeAt(p.pos) !== C_LBRACE) {
-    p.pos = 0;
-    p.chunkValue(); // reports a syntax error if there is one
-    p.fail('the data is not a table', at);
-  }
+  p.openTop();
   // Later fields win, and `k = nil` removes k, as when Lua runs the constructor.
   const fields = new Map<string, ParsedField>();
-  p.table((key, value, start, named) => {
-    const k = keyString(key);
-    if (value === undefined) {
-      fields.delete(k);
-      return;
-    }
-    fields.delete(k); // keep file order for the last definition
-    const src = named ? text.slice(start, p.pos) : null;
-    fields.set(k, { key: k, value, text: src === null ? null : '\n\t' + src + ';' });
-  });
-  p.end();
+  for (let f = p.topField(true); f; f = p.topField(true)) {
+    fields.delete(f.key); // keep file order for the last definition
+    if (f.value === undefined || f.value === null) continue;
+    fields.set(f.key, { key: f.key, value: f.value, text: f.named ? '\n\t' + text.slice(f.start, f.end) + ';' : null });
+  }
   return [...fields.values()];
+}
+
+/**
+ * Read a data file's bytes field by field, for a caller that keeps their source and parses
+ * values when they are asked for (see FileImage). String-keyed values are checked, not built.
+ */
+export class FieldReader {
+  readonly #parser: Parser;
+
+  constructor(bytes: Buffer, file: string) {
+    this.#parser = new Parser(bytes.toString('latin1'), file, bytes);
+    this.#parser.openTop();
+  }
+
+  /** The next field, or null at the end of the file (which has then been checked whole). */
+  next(): TopField | null {
+    return this.#parser.topField(false);
+  }
+}
+
+/** The value of one item `\n\t[key] = value;` of a data file, from its bytes (see FieldReader). */
+export function parseItem(bytes: Buffer, start: number, end: number, file: string): StoreValue {
+  const p: Parser = new Parser(bytes.toString('latin1', start, end), file, bytes.subarray(start, end));
+  if (p.fieldKey() === null) p.fail('field expected');
+  const value = p.value();
+  if (value === undefined) p.fail('nil is not a storable value');
+  p.end();
+  return value;
 }

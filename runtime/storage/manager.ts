@@ -129,6 +129,11 @@ export class StorageManager {
     }
   }
 
+  /** Let every driver read ahead in the background what its open stores need first (see StorageDriver.warm). */
+  warm(): void {
+    for (const driver of this.#drivers.values()) driver.warm?.();
+  }
+
   /** Wait for every queued write to be durable, then release files and connections. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#started.values()]);

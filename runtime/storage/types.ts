@@ -86,6 +86,12 @@ export interface StorageDriver {
   purge?(host: string, user: string): Promise<void>;
   /** The stores that hold any data for the host (Prosody's `driver:stores`), for `ctl migrate`. */
   stores?(host: string): Promise<string[]>;
+  /**
+   * Start reading, in the background, what the stores opened so far will need first (the
+   * server calls it once it listens, so a big store is ready sooner and nothing waits for it
+   * but the requests that need it).
+   */
+  warm?(): void;
   /** Wait for queued writes and release files or connections. */
   close(): Promise<void>;
 }

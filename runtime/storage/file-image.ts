@@ -1,0 +1,171 @@
+/**
+ * The cache of one data file, as lean as the file itself: the file's bytes in one buffer and,
+ * per key, where its item (`\n\t["key"] = value;`) lies in them. Values are parsed when they
+ * are asked for, so a cached invite costs its bytes plus its key and a span (under 1 KB for an
+ * invite, where keeping parsed values cost 2.7 KB), and a commit that adds entries writes the
+ * buffer as it is, plus the new items copied at its end.
+ *
+ * An image never changes what it shows except through `append(...).apply()`, which only adds
+ * items past its end: a reader iterating it meanwhile may see the added keys too, never a
+ * changed or missing one. Any other change makes a new image.
+ */
+import { entryText, FieldReader, FILE_HEAD, FILE_TAIL, parseItem } from './lua-data.js';
+import type { StoreValue } from './types.js';
+
+/** Where one item lies in the image's buffer. */
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Yield to the event loop this often while reading a big file, so other requests go on meanwhile. */
+const READ_SLICE_MS = 8;
+
+const setImmediateP = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Room to grow by: appends copy only the new items until it is used up. */
+function capacityFor(need: number): number {
+  return Math.max(need + (need >> 2), 64 * 1024);
+}
+
+export class FileImage {
+  readonly #file: string;
+  #buf: Buffer;
+  /** Bytes in use: FILE_HEAD and every item, not FILE_TAIL. */
+  #len: number;
+  readonly #index: Map<string, Span>;
+
+  private constructor(file: string, buf: Buffer, len: number, index: Map<string, Span>) {
+    this.#file = file;
+    this.#buf = buf;
+    this.#len = len;
+    this.#index = index;
+  }
+
+  /** No file (or an empty table). */
+  static empty(file: string): FileImage {
+    return FileImage.build(file, []);
+  }
+
+  /** An image of these items, in order (each `\n\t[key] = value;`, as entryText makes them). */
+  static build(file: string, items: ReadonlyArray<readonly [string, Buffer]>): FileImage {
+    let need = FILE_HEAD.length;
+    for (const [, b] of items) need += b.length;
+    const buf = Buffer.allocUnsafe(need);
+    let len = FILE_HEAD.copy(buf, 0);
+    const index = new Map<string, Span>();
+    for (const [key, b] of items) {
+      index.set(key, { start: len, end: len + b.length });
+      len += b.copy(buf, len);
+    }
+    return new FileImage(file, buf, len, index);
+  }
+
+  /**
+   * Read a data file's bytes (any table Lua would load: comments, other quoting, `k = nil`,
+   * repeated keys), yielding to the event loop every few milliseconds. A file in the layout
+   * Prosody writes is kept as it was read, without a copy; any other is rewritten into that
+   * layout, string-keyed fields with their source as it was, other keys serialized as strings.
+   * Rejects with ERR_STORAGE_PARSE for a file Lua would not load.
+   */
+  static async read(file: string, bytes: Buffer): Promise<FileImage> {
+    const reader = new FieldReader(bytes, file);
+    const fields = new Map<string, { start: number; end: number; item: Buffer | null }>();
+    // Prosody's own layout: `return {`, items `\n\t<field>;` back to back, `\n};\n`.
+    let canonical = bytes.subarray(0, FILE_HEAD.length).equals(FILE_HEAD);
+    let cursor = FILE_HEAD.length;
+    let sliceStart = performance.now();
+    let count = 0;
+    for (let f = reader.next(); f; f = reader.next()) {
+      if (fields.delete(f.key)) canonical = false; // later fields win, in the later one's place
+      if (f.value === undefined) {
+        canonical = false; // `k = nil`
+      } else {
+        canonical &&= f.named && f.start === cursor + 2 && bytes[cursor] === 0x0a && bytes[cursor + 1] === 0x09 && bytes[f.end] === 0x3b;
+        cursor = f.end + 1;
+        fields.set(f.key, { start: f.start, end: f.end, item: f.value === null ? null : Buffer.from(entryText(f.key, f.value), 'utf8') });
+      }
+      if ((++count & 255) === 0 && performance.now() - sliceStart > READ_SLICE_MS) {
+        await setImmediateP();
+        sliceStart = performance.now();
+      }
+    }
+    if (fields.size === 0) return FileImage.empty(file);
+    if (canonical && bytes.subarray(cursor).equals(FILE_TAIL)) {
+      const index = new Map<string, Span>();
+      for (const [key, f] of fields) index.set(key, { start: f.start - 2, end: f.end + 1 });
+      return new FileImage(file, bytes, cursor, index);
+    }
+    const items: Array<readonly [string, Buffer]> = [];
+    for (const [key, f] of fields) {
+      items.push([key, f.item ?? Buffer.concat([ITEM_OPEN, bytes.subarray(f.start, f.end), ITEM_CLOSE])]);
+    }
+    return FileImage.build(file, items);
+  }
+
+  get size(): number {
+    return this.#index.size;
+  }
+
+  has(key: string): boolean {
+    return this.#index.has(key);
+  }
+
+  /** A fresh copy of the value (parsed now), or undefined. */
+  get(key: string): StoreValue | undefined {
+    const span = this.#index.get(key);
+    return span ? parseItem(this.#buf, span.start, span.end, this.#file) : undefined;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#index.keys();
+  }
+
+  /** Every key with a fresh copy of its value, in file order, parsed one at a time. */
+  *entries(): Generator<[string, StoreValue]> {
+    for (const [key, span] of this.#index) yield [key, parseItem(this.#buf, span.start, span.end, this.#file)];
+  }
+
+  /** Every item's bytes, in file order (views of this image: copy before it changes). */
+  *items(): Generator<[string, Buffer]> {
+    for (const [key, span] of this.#index) yield [key, this.#buf.subarray(span.start, span.end)];
+  }
+
+  /** What to write for this image. */
+  chunks(): Buffer[] {
+    return [this.#buf.subarray(0, this.#len), FILE_TAIL];
+  }
+
+  /**
+   * Stage `items` (keys not in the image) at its end: `chunks` is the new file to write, and
+   * `apply()`, once it is written, makes this image show it. Until then the image is unchanged,
+   * and a write that fails needs no undo.
+   */
+  append(items: ReadonlyArray<readonly [string, Buffer]>): { chunks: Buffer[]; apply(): void } {
+    let need = this.#len;
+    for (const [, b] of items) need += b.length;
+    let buf = this.#buf;
+    if (need > buf.length) {
+      buf = Buffer.allocUnsafe(capacityFor(need));
+      this.#buf.copy(buf, 0, 0, this.#len);
+    }
+    // Past #len, so nothing this image shows is touched.
+    const spans: Array<[string, Span]> = [];
+    let len = this.#len;
+    for (const [key, b] of items) {
+      spans.push([key, { start: len, end: len + b.length }]);
+      len += b.copy(buf, len);
+    }
+    return {
+      chunks: [buf.subarray(0, len), FILE_TAIL],
+      apply: () => {
+        this.#buf = buf;
+        this.#len = len;
+        for (const [key, span] of spans) this.#index.set(key, span);
+      },
+    };
+  }
+}
+
+const ITEM_OPEN = Buffer.from('\n\t');
+const ITEM_CLOSE = Buffer.from(';');
