@@ -2,8 +2,8 @@
  * One Prosody data file (`<host>/<store>.dat` or `<host>/<store>/<user>.dat`) with a cache that
  * is never stale, and group commit.
  *
- * - The cache holds each top-level entry's value AND its serialized bytes, and the whole file
- *   image in one buffer, so adding an invite to a 10,000-entry file copies only the new entry.
+ * - The cache is the file's bytes with a span per key (FileImage): values are parsed when read,
+ *   and adding an invite to a 10,000-entry file copies only the new entry.
  * - Staleness: reads compare the file's version (inode, size, mtime) with the cache's at most
  *   once per event-loop turn, and reload when it changed. Still never stale: every request a
  *   turn handles was received before the turn's poll returned, so the stat that turn made came
