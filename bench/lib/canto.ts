@@ -29,7 +29,7 @@ export interface Instance {
   remove(): void;
 }
 
-function configText(modules: string[]): string {
+function configText(modules: string[], extra: string[]): string {
   const lines = [
     'http_ports = { 0 }',
     'https_ports = { }',
@@ -39,6 +39,7 @@ function configText(modules: string[]): string {
     // The bench prepares its data as whoever runs it; started as root, stay root rather than
     // refuse that data (the switch to prosody_user is tested, not measured).
     ...(process.getuid?.() === 0 ? ['run_as_root = true'] : []),
+    ...extra,
   ];
   if (modules.includes('invites_page')) {
     lines.push('http_external_url = "https://example.com/"', 'http_paths = { invites_page = "/invite" }');
@@ -51,12 +52,13 @@ process.on('exit', () => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
-export async function makeInstance(modules: string[], pending: number): Promise<Instance> {
+/** `extra`: more global option lines for the config. */
+export async function makeInstance(modules: string[], pending: number, extra: string[] = []): Promise<Instance> {
   const dir = mkdtempSync(join(tmpdir(), 'canto-bench-'));
   made.push(dir);
   const config = join(dir, 'prosody.cfg.lua');
   const dataDir = join(dir, 'data');
-  writeFileSync(config, configText(modules), { mode: 0o640 });
+  writeFileSync(config, configText(modules, extra), { mode: 0o640 });
   prefillInvites(dataDir, pending);
   const created = await run(process.execPath, [CTL_BIN, '--config', config, 'mod_invites_api', 'create', HOST, 'bench'], { cwd: dir });
   const key = created.stdout.trim();
