@@ -1,6 +1,7 @@
 /**
  * The host's own metrics that are not measured where they happen: storage commits, fed by
- * runtime/storage/commit-stats.ts (the HTTP server measures its requests itself).
+ * runtime/storage/commit-stats.ts, and the process's CPU time and memory, read whenever the
+ * metrics are (the HTTP server measures its requests itself).
  */
 import { metrics, SIZE_BUCKETS } from './metrics.js';
 import { onCommit } from './storage/commit-stats.js';
@@ -23,4 +24,28 @@ export function measureStorage(): void {
     duration.sample(ms / 1000);
     batch.sample(size);
   });
+}
+
+let measuringProcess = false;
+
+/**
+ * `process_cpu_seconds` (a counter: user and system CPU time since the process started) and
+ * `process_resident_memory_bytes` (a gauge), as prosody-modules' mod_measure_process names
+ * them and mod_http_admin_api's /server/metrics reads them. Idempotent.
+ */
+export function measureProcess(): void {
+  if (measuringProcess) return;
+  measuringProcess = true;
+  const cpu = metrics.measure('counter', 'process_cpu', { unit: 'seconds', description: 'CPU time used by Canto, user and system' });
+  const rss = metrics.measure('gauge', 'process_resident_memory', { unit: 'bytes', description: 'Resident memory size in bytes' });
+  let counted = 0;
+  const collect = () => {
+    const used = process.cpuUsage();
+    const total = (used.user + used.system) / 1e6;
+    cpu.add(total - counted);
+    counted = total;
+    rss.set(process.memoryUsage.rss());
+  };
+  collect(); // the series' _created is now: the counter's epoch is the server's start
+  metrics.onCollect(collect);
 }

@@ -7,7 +7,7 @@
 import { accessSync, constants } from 'node:fs';
 import type { Server } from 'node:net';
 import { dirname } from 'node:path';
-import { measureStorage } from './host-metrics.js';
+import { measureProcess, measureStorage } from './host-metrics.js';
 import { buildFromConfig, refuses, loadModules, where, type Problem } from './build.js';
 import { readConfig, resolveConfigPath } from './config/index.js';
 import type { ParsedConfig } from './config/types.js';
@@ -121,6 +121,7 @@ async function main(): Promise<void> {
     if (!logOptionProblems(logOption, logSettings).length) configureLogging(logOption, dirname(config.file), logSettings);
     log.info('Canto starting with config %s', config.file);
     measureStorage();
+    measureProcess();
     let build;
     try {
       build = await buildFromConfig(config, { processType: 'server', writeCertificates: true });

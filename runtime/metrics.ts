@@ -4,7 +4,7 @@
  * mod_http_openmetrics renders them (`_total` and `_created` for counters, cumulative
  * `_bucket{le=...}` with `+Inf`, `_sum`, `_count` for histograms, `# EOF` at the end). The host
  * measures HTTP and storage here; modules add theirs with `module.measure`; anything that wants
- * the numbers (GET /metrics, an admin API) calls `metrics.render()`.
+ * the numbers calls `metrics.render()` (GET /metrics) or `metrics.read(name)` (the admin API).
  */
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
@@ -38,6 +38,22 @@ export type Metric<T extends MetricType> = T extends 'counter' ? Counter : T ext
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Counts, for batch sizes. */
 export const SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+
+/** One series as read back: a histogram's `value` is its sum, `count` its samples. */
+export interface SeriesSnapshot {
+  labels: Labels;
+  value: number;
+  /** Unix seconds when the series was first measured (OpenMetrics `_created`). */
+  created: number;
+  count?: number;
+}
+
+/** A family as read back (Prosody's metric family from get_metric_families()). */
+export interface FamilySnapshot {
+  name: string;
+  type: MetricType;
+  series: SeriesSnapshot[];
+}
 
 interface Series {
   labels: Labels;
@@ -103,6 +119,28 @@ class Family {
 
 export class MetricRegistry {
   readonly #families = new Map<string, Family>();
+  readonly #collectors = new Set<() => void>();
+
+  /**
+   * Run `collect` before every read and render (Prosody's `stats-update`), for values that are
+   * sampled rather than counted where they happen (CPU time, memory).
+   */
+  onCollect(collect: () => void): void {
+    this.#collectors.add(collect);
+  }
+
+  #collect(): void {
+    for (const collect of this.#collectors) collect();
+  }
+
+  /** The family `name` (its full name, unit included) as it stands now, or `undefined` when nothing measured it. */
+  read(name: string): FamilySnapshot | undefined {
+    this.#collect();
+    const family = this.#families.get(name);
+    if (!family) return undefined;
+    const series = [...family.series.values()].map((s): SeriesSnapshot => ({ labels: { ...s.labels }, value: s.value, created: s.created, ...(s.count === undefined ? {} : { count: s.count }) }));
+    return { name: family.name, type: family.type, series };
+  }
 
   /**
    * The metric `name` (with `_unit` appended when a unit is given) of `type`; the same name
@@ -140,6 +178,7 @@ export class MetricRegistry {
 
   /** Everything, in the OpenMetrics text format, ending with `# EOF`. */
   render(): string {
+    this.#collect();
     const out: string[] = [];
     for (const family of this.#families.values()) family.render(out);
     out.push('# EOF');

@@ -30,7 +30,7 @@ export type { JSONSchemaType } from 'ajv';
 import type { HttpApp, RouteHandler } from './http/types.js';
 import type { KeyvalStore, MapStore, StoreValue } from './storage/types.js';
 import type { Accounts } from './accounts/accounts.js';
-import type { Metric, MetricOptions, MetricType } from './metrics.js';
+import type { FamilySnapshot, Metric, MetricOptions, MetricType } from './metrics.js';
 
 export type { Accounts, UserEvent } from './accounts/accounts.js';
 
@@ -181,7 +181,7 @@ export { parsePeriod } from './options.js';
  * as `openmetrics_allow_cidr` (a bad entry throws an option error naming the option).
  * @example const allowed = new AddressList(['127.0.0.1', '10.0.0.0/8'], 'my_allow'); allowed.has(request.ip)
  */
-export type { Counter, Gauge, Histogram, Labels, Metric, MetricOptions, MetricType } from './metrics.js';
+export type { Counter, FamilySnapshot, Gauge, Histogram, Labels, Metric, MetricOptions, MetricType, SeriesSnapshot } from './metrics.js';
 export { AddressList } from './http/proxy.js';
 
 /**
@@ -451,6 +451,15 @@ export interface ModuleApi<Options = Record<string, unknown>> {
    * @example return { status: 200, headers: { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }, body: module.renderMetrics() };
    */
   renderMetrics(): string;
+
+  /**
+   * One metric family of the process as it stands now, by its full name (what `GET /metrics`
+   * shows before `_total`/`_bucket`: `process_cpu_seconds`, `canto_http_requests`), with each
+   * series' labels, value and creation time; `undefined` when nothing measures it. Prosody's
+   * `statsmanager.get_metric_registry():get_metric_families()[name]`.
+   * @example const rss = module.readMetric('process_resident_memory_bytes')?.series[0]?.value;
+   */
+  readMetric(name: string): FamilySnapshot | undefined;
 }
 
 /** Status levels, least severe first (Prosody's `status_priorities`). */

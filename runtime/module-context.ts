@@ -221,6 +221,7 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
     time,
     measure: (name, type, options) => metrics.measure(type, `canto_mod_${s.name}/${name}`, options, { host: s.host }),
     renderMetrics: () => metrics.render(),
+    readMetric: (name) => metrics.read(name),
   };
   return api;
 }

@@ -6,7 +6,7 @@
  */
 import { buildRuntime, refuses, where } from './build.js';
 import type { ParsedConfig } from './config/types.js';
-import { measureStorage } from './host-metrics.js';
+import { measureProcess, measureStorage } from './host-metrics.js';
 import { HttpServer } from './http/server.js';
 import { getLogger, type Logger } from './log.js';
 import type { Runtime } from './runtime.js';
@@ -19,6 +19,7 @@ export function logDiagnostics(config: ParsedConfig, log: Logger): void {
 /** Gives the runtime its HTTP server (not yet listening) and loads every module; throws what the server would refuse. */
 export async function prepareServer(runtime: Runtime): Promise<HttpServer> {
   measureStorage();
+  measureProcess();
   const log = getLogger('general');
   const { http: settings, problems } = await buildRuntime(runtime, { writeCertificates: true });
   for (const p of problems) log.log(p.level === 'error' ? 'error' : 'warn', `${where(p.position)}${p.message}`);

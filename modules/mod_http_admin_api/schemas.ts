@@ -143,11 +143,12 @@ export const ServerInfo = {
 
 export const ServerMetrics = {
   type: 'object',
-  description: 'A selection of instantaneous metrics of the server process',
+  description: "A selection of instantaneous metrics of the server process, from its metric registry (GET /metrics): process_resident_memory_bytes and process_cpu_seconds; a metric nobody measures is left out, as the Lua module does",
   properties: {
     memory: { type: 'integer', description: 'RSS in bytes' },
     cpu: {
       type: 'object',
+      description: 'CPU time counter',
       required: ['value', 'since'],
       properties: {
         since: { type: 'number', description: 'The metric epoch as UNIX timestamp' },
@@ -155,6 +156,8 @@ export const ServerMetrics = {
       },
       additionalProperties: false,
     },
+    c2s: { type: 'integer', description: 'Number of active c2s sessions (Canto: only when a module measures canto_mod_c2s/connections; none does)' },
+    uploads: { type: 'integer', description: 'Disk space used by uploaded files (Canto: only when a module measures canto_mod_http_file_share/total_storage_bytes; none does)' },
   },
   required: ['memory', 'cpu'],
   additionalProperties: false,

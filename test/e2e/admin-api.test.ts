@@ -34,7 +34,7 @@ function snapshot(dir: string): Record<string, string> {
 t.test('the admin API', async (t) => {
   const dir = t.testdir();
   const config = testConfig(
-    ['invites', 'invites_api', 'http_admin_api', 'invites_page'],
+    ['invites', 'invites_api', 'http_admin_api', 'invites_page', 'http_openmetrics'],
     'invites_api_max_failures = 1000\nhttp_paths = { invites_page = "/invite" }\nsite_name = "Example Chat"',
   );
   const server = await startCanto(t, { config, dir });
@@ -278,9 +278,15 @@ t.test('the admin API', async (t) => {
 
   await t.test('server info and metrics', async (t) => {
     t.same(json(await call('GET', '/server/info')), { site_name: 'Example Chat', version: 'Canto 0.1.0' });
-    const metrics = json(await call('GET', '/server/metrics'));
-    t.ok(Number(metrics.memory) > 0);
-    t.ok(Number((metrics.cpu as { value: number }).value) > 0);
+    const metrics = json(await call('GET', '/server/metrics')) as { memory: number; cpu: { since: number; value: number } };
+    // Read from the metric registry that GET /metrics renders, with the Lua module's fields.
+    const text = (await request(server.url('/metrics'), { headers: { Host: 'example.com' } })).body;
+    const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    t.same(Object.keys(metrics).sort(), ['cpu', 'memory'], 'no c2s or uploads: nothing measures them');
+    t.ok(Number.isInteger(metrics.memory) && metrics.memory > 0, 'memory is the RSS in bytes');
+    t.ok(sample('process_resident_memory_bytes') > 0);
+    t.equal(metrics.cpu.since, sample('process_cpu_seconds_created'), "cpu.since is the counter's _created");
+    t.ok(metrics.cpu.value > 0 && metrics.cpu.value <= sample('process_cpu_seconds_total'), 'cpu.value is the counter, read a moment before');
   });
 
   await t.test('unknown paths and methods under /admin_api are JSON 404 and 405', async (t) => {

@@ -63,3 +63,26 @@ t.test('names and label values are escaped as Prosody escapes them', async (t) =
   registry.measure('counter', 'c').add(1, { path: 'a"b\\c\nd' });
   t.match(registry.render(), /^c_total\{path="a\\"b\\\\c\\nd"\} 1$/m);
 });
+
+t.test('read() gives a family as it stands, after the collectors ran, as render() does', async (t) => {
+  const registry = new MetricRegistry();
+  t.equal(registry.read('nothing'), undefined);
+  let sampled = 0;
+  const gauge = registry.measure('gauge', 'process_resident_memory', { unit: 'bytes' });
+  registry.onCollect(() => gauge.set(++sampled * 100));
+  const hits = registry.measure('counter', 'hits', {}, { host: 'example.com' });
+  hits.add(2);
+  hits.add(3, { route: 'x' });
+  const read = registry.read('process_resident_memory_bytes')!;
+  t.equal(read.type, 'gauge');
+  t.same(read.series.map((s) => [s.labels, s.value]), [[{}, 100]], 'collected before the read');
+  t.equal(registry.read('process_resident_memory'), undefined, 'the full name, unit included');
+  t.match(registry.render(), '\nprocess_resident_memory_bytes 300\n', 'every read collects (two so far), and so does each render');
+  const counter = registry.read('hits')!;
+  t.same(counter.series.map((s) => [s.labels, s.value]), [[{ host: 'example.com' }, 2], [{ host: 'example.com', route: 'x' }, 3]]);
+  t.ok(counter.series.every((s) => s.created > 1_700_000_000 && s.created <= Date.now() / 1000), 'created in Unix seconds');
+  const histogram = registry.measure('histogram', 'took', { buckets: [1] });
+  histogram.sample(0.5);
+  histogram.sample(2);
+  t.same(registry.read('took')!.series.map((s) => [s.value, s.count]), [[2.5, 2]], 'a histogram reads as its sum and count');
+});
