@@ -152,6 +152,10 @@ const placeholderSettings = (): HttpSettings => ({
   httpsPorts: [],
   httpsInterfaces: [],
   maxContentSize: 0,
+  maxConnections: 1,
+  maxConnectionsPerIp: 1,
+  keepaliveTimeout: 1,
+  headerTimeout: 1,
   trustedProxies: [],
   tls: null,
 });
@@ -187,7 +191,10 @@ async function moduleProblems(runtime: Runtime, problems: Problem[]): Promise<vo
 }
 
 /** Options Canto's host reads itself (beyond Prosody's own names). */
-const CANTO_OPTIONS = ['http_cors_override', 'http_default_cors_enabled', 'http_paths', 'site_name'];
+const CANTO_OPTIONS = [
+  'http_cors_override', 'http_default_cors_enabled', 'http_paths', 'site_name',
+  'http_max_connections', 'http_max_connections_per_ip', 'http_keepalive_timeout', 'http_header_timeout',
+];
 
 /** Prosody's options, Canto's, and every available module's declared ones. */
 async function knownOptions(runtime: Runtime): Promise<Set<string>> {

@@ -216,9 +216,18 @@ export { cantoVersion } from './project.js';
 /**
  * Throttles clients that keep failing (wrong keys, guessed invites): after `maxFailures` within
  * `windowSeconds`, `retryAfter` says how long the address must wait (answer 429 with it).
- * @example const throttle = new FailureThrottle(10, 60); if (throttle.retryAfter(request.ip, module.time())) return 429;
+ * `attempt` counts an attempt before it is checked (then `pass` or `fail`), so a burst of
+ * pipelined or parallel guesses has at most the budget checked.
+ * @example const throttle = new FailureThrottle(10, 60); if (throttle.attempt(request.ip, module.time())) return 429;
  */
 export { FailureThrottle } from './throttle.js';
+
+/**
+ * Log lines for events a client can repeat at will (failed authentication): the first per key
+ * and window is logged, the rest counted into one line at the window's end, off the request path.
+ * @example const digest = new LogDigest((line) => module.log('warn', '%s', line), { windowSeconds: 60 }); digest.note(request.ip, `Refused request from ${request.ip}`);
+ */
+export { LogDigest, type LogDigestOptions } from './log-digest.js';
 
 /** Types a module definition; returns it unchanged. */
 export function defineModule<Api = void, Options = Record<string, unknown>>(

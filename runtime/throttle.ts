@@ -1,10 +1,27 @@
 /**
  * Throttles clients that keep failing to authenticate: after `maxFailures` failures within
  * `windowSeconds` of the first, the client waits out the rest of the window. In memory, with
- * a bounded number of tracked clients (the oldest are forgotten first).
+ * a bounded number of tracked clients.
+ *
+ * Attempts are counted before they are evaluated (`attempt`), so a client that sends many at
+ * once (pipelined, or on many connections) has at most the budget checked, not all of them.
+ * When the table is full the least recently seen clients that are not throttled go first;
+ * a throttled client is forgotten only when every tracked client is throttled, so flooding
+ * the table from other addresses does not set an attacker free.
  */
+interface Entry {
+  since: number;
+  /** Failures in the window. */
+  count: number;
+  /** Attempts counted by `attempt` whose outcome is not known yet. */
+  pending: number;
+}
+
 export class FailureThrottle {
-  readonly #failures = new Map<string, { since: number; count: number }>();
+  /** Clients below the limit, least recently seen first. */
+  readonly #open = new Map<string, Entry>();
+  /** Clients at the limit, least recently seen first. */
+  readonly #throttled = new Map<string, Entry>();
 
   constructor(
     public maxFailures: number,
@@ -24,30 +41,74 @@ export class FailureThrottle {
     return throttle;
   }
 
-  /** Seconds the client must still wait; 0 when it may try. */
+  /** Seconds the client must still wait; 0 when it may try. Counts nothing. */
   retryAfter(client: string, now: number): number {
-    const entry = this.#failures.get(clientKey(client));
-    if (!entry) return 0;
-    const left = entry.since + this.windowSeconds - now;
-    if (left <= 0) this.#failures.delete(clientKey(client));
-    return left > 0 && entry.count >= this.maxFailures ? left : 0;
+    const key = clientKey(client);
+    const entry = this.#current(key, now);
+    if (!entry || entry.count + entry.pending < this.maxFailures) return 0;
+    return Math.max(1, Math.ceil(entry.since + this.windowSeconds - now));
   }
 
+  /**
+   * Before checking a client's credentials: seconds it must wait (then check nothing), or 0,
+   * and the attempt now counts against its budget until `pass` or `fail` says how it went.
+   * @example const wait = throttle.attempt(request.ip, now); if (wait > 0) return 429;
+   */
+  attempt(client: string, now: number): number {
+    const wait = this.retryAfter(client, now);
+    if (wait > 0) return wait;
+    const key = clientKey(client);
+    const entry = this.#current(key, now) ?? { since: now, count: 0, pending: 0 };
+    entry.pending++;
+    this.#store(key, entry);
+    return 0;
+  }
+
+  /** The attempt counted by `attempt` succeeded: it no longer counts. */
+  pass(client: string): void {
+    const key = clientKey(client);
+    const entry = this.#open.get(key) ?? this.#throttled.get(key);
+    if (entry && entry.pending > 0) entry.pending--;
+  }
+
+  /** A failure (of an attempt counted by `attempt`, or of one that was not). */
   fail(client: string, now: number): void {
     const key = clientKey(client);
-    const entry = this.#failures.get(key);
-    const current = entry && now < entry.since + this.windowSeconds ? entry : { since: now, count: 0 };
-    current.count++;
-    this.#failures.delete(key); // re-insert: Map order is then least recently failed first
-    this.#failures.set(key, current);
-    for (const oldest of this.#failures.keys()) {
-      if (this.#failures.size <= this.maxClients) break;
-      this.#failures.delete(oldest);
-    }
+    const entry = this.#current(key, now) ?? { since: now, count: 0, pending: 0 };
+    if (entry.pending > 0) entry.pending--;
+    entry.count++;
+    this.#store(key, entry);
   }
 
   get size(): number {
-    return this.#failures.size;
+    return this.#open.size + this.#throttled.size;
+  }
+
+  /** The client's entry if its window is still open; an expired one is dropped (pending attempts carry over). */
+  #current(key: string, now: number): Entry | undefined {
+    const entry = this.#open.get(key) ?? this.#throttled.get(key);
+    if (!entry || now < entry.since + this.windowSeconds) return entry;
+    if (entry.pending > 0) {
+      entry.since = now;
+      entry.count = 0;
+      return entry;
+    }
+    this.#open.delete(key);
+    this.#throttled.delete(key);
+    return undefined;
+  }
+
+  /** (Re-)inserts as the most recently seen, in the map its count belongs to, then trims the table. */
+  #store(key: string, entry: Entry): void {
+    this.#open.delete(key);
+    this.#throttled.delete(key);
+    (entry.count >= this.maxFailures ? this.#throttled : this.#open).set(key, entry);
+    while (this.size > this.maxClients) {
+      // The entry just stored is not evicted from its own insert while older ones exist.
+      const from = this.#open.size > (this.#open.has(key) ? 1 : 0) ? this.#open : this.#throttled;
+      const oldest = from.keys().next().value as string;
+      from.delete(oldest);
+    }
   }
 }
 

@@ -2,7 +2,7 @@
  * mod_invites_api: an authenticated HTTP API that creates account invites
  * (`GET|POST /invites_api?key=ID/SECRET` or `Authorization: Bearer ID/SECRET`).
  */
-import { defineModule, FailureThrottle, HttpError, isStoreTable, KEEP } from 'canto/module-api';
+import { defineModule, FailureThrottle, HttpError, isStoreTable, KEEP, LogDigest } from 'canto/module-api';
 import type { HandlerResult, HttpRequest, StoreTable } from 'canto/module-api';
 import { commands, keyStore, scopesOf } from './commands.js';
 import { credentials, wantsJson, wantsRedirect } from './credentials.js';
@@ -19,6 +19,9 @@ const LAST_USED_GRANULARITY = 60;
 /** Only a well-formed id is worth logging; anything else may be a mangled secret. */
 const ID_SHAPE = /^[A-Za-z0-9_-]{1,32}$/;
 
+/** Each loaded instance's log digest, for its unload. */
+const digests = new WeakMap<object, LogDigest>();
+
 /** Whether a key with `held` scopes may do what `scope` allows. */
 function permits(held: readonly Scope[], scope: Scope): boolean {
   return held.includes(scope) || (scope.startsWith('admin:') && held.includes('admin'));
@@ -31,7 +34,11 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
     const keys = keyStore(module);
     const authFailures = module.measure('auth_failures', 'counter', { description: 'Requests refused for a missing, unknown, wrong or expired key' });
     const throttled = module.measure('throttled', 'counter', { description: 'Requests answered 429 after too many failures from one address' });
-    const throttle = FailureThrottle.kept(module.shared<{ throttle?: FailureThrottle }>('failure-throttle'), module.options.invites_api_max_failures, module.options.invites_api_failure_window);
+    const window = module.options.invites_api_failure_window;
+    const throttle = FailureThrottle.kept(module.shared<{ throttle?: FailureThrottle }>('failure-throttle'), module.options.invites_api_max_failures, window);
+    // A wrong key is logged once per address and window, with a count, never line by line.
+    const refusals = new LogDigest((line) => module.log('warn', '%s', line), { windowSeconds: window });
+    digests.set(module, refusals);
 
     /** The key's record if the request proves it holds the key, else why not. */
     async function check(found: ReturnType<typeof credentials>, now: number): Promise<{ id: string; record: StoreTable } | string> {
@@ -57,7 +64,7 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
     const api: InvitesApiKeys = {
       async authenticate(request, scope, realm) {
         const now = module.time();
-        const wait = throttle.retryAfter(request.ip, now);
+        const wait = throttle.attempt(request.ip, now);
         if (wait > 0) throw new HttpError(429, 'resource-constraint', 'Too many failed attempts', { headers: { 'Retry-After': String(wait) } });
         // COMPAT: Prosody's admin API takes mod_tokenauth bearer tokens of an admin's session;
         // Canto takes its own API keys, with a scope, and only in the Authorization header.
@@ -67,9 +74,11 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
         const challenge = { 'WWW-Authenticate': `Bearer realm="${realm.replace(/["\\]/g, '')}"` };
         if (typeof auth === 'string') {
           throttle.fail(request.ip, now);
-          module.log(header === undefined ? 'debug' : 'warn', 'Refused API request from %s: %s', request.ip, auth);
+          if (header === undefined) module.log('debug', 'Refused API request from %s: %s', request.ip, auth);
+          else refusals.note(request.ip, `Refused API request from ${request.ip}: ${auth}`);
           throw new HttpError(401, 'not-authorized', header === undefined ? 'An API key is required' : 'Invalid API key', { headers: challenge });
         }
+        throttle.pass(request.ip);
         const scopes = scopesOf(auth.record);
         if (!permits(scopes, scope)) {
           module.log('warn', 'API key %s lacks scope %s', auth.id, scope);
@@ -86,7 +95,8 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
 
     async function handle(request: HttpRequest): Promise<HandlerResult> {
       const now = module.time();
-      const wait = throttle.retryAfter(request.ip, now);
+      // Counted before the key is looked at: a burst has at most the budget checked.
+      const wait = throttle.attempt(request.ip, now);
       if (wait > 0) {
         throttled.add();
         return { status: 429, headers: { 'Retry-After': String(wait) } };
@@ -96,9 +106,10 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
       if (typeof auth === 'string') {
         throttle.fail(request.ip, now);
         authFailures.add();
-        module.log('warn', 'Refused invite request from %s: %s', request.ip, auth);
+        refusals.note(request.ip, `Refused invite request from ${request.ip}: ${auth}`);
         return 403;
       }
+      throttle.pass(request.ip);
       if (!permits(scopesOf(auth.record), 'invite')) {
         module.log('warn', 'Refused invite request from %s: API key %s lacks scope invite', request.ip, auth.id);
         return 403;
@@ -122,8 +133,14 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
     }
 
     // COMPAT: POST is routed too; Prosody's keys allow POST but it has no POST route (404).
-    module.provides('http', { route: { GET: handle, POST: handle } });
+    // Declared routes without a body: whatever a client sends is never read.
+    module.provides('http', { route: { GET: { handler: handle }, POST: { handler: handle } } });
     return api;
+  },
+
+  unload(module) {
+    // The last window's counts are written before the module goes.
+    digests.get(module)?.flush();
   },
 
   commands,

@@ -6,12 +6,14 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { errorText, isCantoError } from '../errors.js';
 import { redactUrl, type Logger } from '../log.js';
 import { metrics, secondsSince } from '../metrics.js';
 import { declaredTooLarge, readBody, TOO_LARGE } from './body.js';
+import { ConnectionGuard, wasRefused, type ConnectionLimits } from './connections.js';
 import { corsHeaders } from './cors.js';
 import { ERROR_PAGE_HEADERS, errorPage, reasonPhrase } from './error-page.js';
 import { isHttpError } from './http-error.js';
@@ -34,8 +36,12 @@ export { resolveCors } from './cors.js';
 export { basePathFor } from './paths.js';
 export { generateSelfSigned } from './self-signed.js';
 
-/** Idle keep-alive sockets, slow headers and slow bodies are all cut after this long. */
-const TIMEOUT_MS = 60_000;
+/** A whole request (head and body) must have arrived within this long (the head: http_header_timeout). */
+const REQUEST_TIMEOUT_MS = 60_000;
+/** How long a client that was answered with an error page may take to read it before the socket is cut. */
+const LINGER_MS = 5_000;
+/** Methods whose plain handler routes take no request body (a declared route says for itself). */
+const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** How long stop() lets unfinished connections (half-sent requests) linger once no handler runs. */
 const STOP_GRACE_MS = 2_000;
 /** Retry-After (seconds) when storage cannot write: long enough for a lock or a full disk to clear. */
@@ -56,6 +62,9 @@ export class HttpServer {
   #proxies: TrustedProxies;
   #sni = new Map<string, SecureContext>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Per connection, the request being answered: the next pipelined one waits for it. */
+  readonly #queues = new WeakMap<object, Promise<void>>();
+  readonly #guard: ConnectionGuard;
   /** Each declared route's body, compiled when it is mounted. */
   readonly #bodies = new WeakMap<RouteSpec, CompiledBody>();
   #http: Listener[] = [];
@@ -72,6 +81,7 @@ export class HttpServer {
     this.#router = router;
     this.#proxies = new TrustedProxies(settings.trustedProxies);
     this.#sni = sniContexts(settings);
+    this.#guard = new ConnectionGuard(limitsOf(settings), (address) => this.#proxies.has(address), log);
   }
 
   /**
@@ -88,6 +98,13 @@ export class HttpServer {
     this.#proxies = proxies;
     this.#sni = sni;
     this.#router = router;
+    this.#guard.reconfigure(limitsOf(settings), (address) => proxies.has(address));
+    for (const l of [...this.#http, ...this.#https]) this.#applyTimeouts(l.server as Server);
+  }
+
+  /** Connections open on the listeners now. */
+  get connections(): number {
+    return this.#guard.size;
   }
 
   /**
@@ -107,20 +124,25 @@ export class HttpServer {
   /** Binds every listener, or none (then rejects with ERR_HTTP_LISTEN naming address and port). */
   async start(): Promise<void> {
     const s = this.#settings;
-    this.#http = await listenAll('http', () => this.#configure(createHttpServer(this.#serverOptions())), s.httpInterfaces, s.httpPorts, this.#log);
+    this.#http = await listenAll('http', () => this.#guarded(this.#configure(createHttpServer(this.#serverOptions())), true), s.httpInterfaces, s.httpPorts, this.#log);
     if (!s.tls || s.httpsPorts.length === 0) return;
     const tls = s.tls;
     try {
       this.#https = await listenAll(
         'https',
         () =>
-          this.#configure(
-            createHttpsServer({
-              ...this.#serverOptions(),
-              key: tls.default.key,
-              cert: tls.default.cert,
-              SNICallback: (name, cb) => cb(null, this.#sniContext(name)),
-            }),
+          this.#guarded(
+            this.#configure(
+              createHttpsServer({
+                ...this.#serverOptions(),
+                key: tls.default.key,
+                cert: tls.default.cert,
+                // A TLS handshake counts against the same budget as a request head.
+                handshakeTimeout: this.#settings.headerTimeout * 1000,
+                SNICallback: (name, cb) => cb(null, this.#sniContext(name)),
+              }),
+            ),
+            false,
           ),
         s.httpsInterfaces,
         s.httpsPorts,
@@ -179,17 +201,37 @@ export class HttpServer {
       // Whatever is left has no handler running: a half-sent request or a silent client.
       if (waited && this.#inFlight.size === 0) for (const s of servers) s.closeAllConnections();
     }
+    this.#guard.flush();
   }
 
   #serverOptions(): ServerOptions {
-    // We answer a missing Host ourselves, with a page (node's own 400 is bare).
-    return { requireHostHeader: false, keepAliveTimeout: TIMEOUT_MS, headersTimeout: TIMEOUT_MS, requestTimeout: TIMEOUT_MS };
+    const s = this.#settings;
+    // We answer a missing Host ourselves, with a page (node's own 400 is bare). Node checks the
+    // header and request timeouts every connectionsCheckingInterval: once a second keeps them close.
+    return {
+      requireHostHeader: false,
+      keepAliveTimeout: s.keepaliveTimeout * 1000,
+      headersTimeout: s.headerTimeout * 1000,
+      requestTimeout: Math.max(REQUEST_TIMEOUT_MS, s.headerTimeout * 1000),
+      connectionsCheckingInterval: 1000,
+    };
+  }
+
+  #applyTimeouts(server: Server): void {
+    const s = this.#settings;
+    server.keepAliveTimeout = s.keepaliveTimeout * 1000;
+    server.headersTimeout = s.headerTimeout * 1000;
+    server.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, s.headerTimeout * 1000);
+  }
+
+  /** A listener's connections count against http_max_connections (the in-process one's do not: they are not sockets). */
+  #guarded<S extends Server>(server: S, plain: boolean): S {
+    server.on('connection', (socket: Socket) => this.#guard.admit(socket, plain));
+    return server;
   }
 
   #configure<S extends Server>(server: S): S {
-    server.keepAliveTimeout = TIMEOUT_MS;
-    server.headersTimeout = TIMEOUT_MS;
-    server.requestTimeout = TIMEOUT_MS;
+    this.#applyTimeouts(server);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#track(req, res));
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       // An Expect: 100-continue client that announces too much is refused before it sends it.
@@ -207,15 +249,33 @@ export class HttpServer {
   }
 
   #track(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    // A connection over the limits was answered 503 at accept; what it sends is dropped.
+    if (wasRefused(socket)) return;
+    this.#guard.begin(socket);
+    res.once('close', () => this.#guard.end(socket));
+    // As Prosody, requests on one connection are handled one at a time: a pipelined request
+    // starts once the one before it is answered (so a burst in one write is checked in order).
+    const before = this.#queues.get(socket);
+    let answered!: () => void;
+    const turn = new Promise<void>((r) => (answered = r));
+    this.#queues.set(socket, turn);
     const done = new Promise<void>((resolve) => {
       res.once('close', resolve);
-      this.#dispatch(req, res).catch((err: unknown) => {
-        // A client that hangs up mid-body is routine; anything else here is a bug of ours.
-        const level = req.destroyed || res.destroyed ? 'debug' : 'error';
-        this.#log.log(level, 'Error answering %s %s: %s', req.method, redactUrl(req.url ?? ''), errorText(err));
-        if (!res.headersSent) res.destroy();
-        resolve();
-      });
+      const run = () => {
+        if (res.destroyed) return answered();
+        this.#dispatch(req, res)
+          .catch((err: unknown) => {
+            // A client that hangs up mid-body is routine; anything else here is a bug of ours.
+            const level = req.destroyed || res.destroyed ? 'debug' : 'error';
+            this.#log.log(level, 'Error answering %s %s: %s', req.method, redactUrl(req.url ?? ''), errorText(err));
+            if (!res.headersSent) res.destroy();
+            resolve();
+          })
+          .finally(answered);
+      };
+      if (before) void before.then(run);
+      else run();
     });
     this.#inFlight.add(done);
     void done.then(() => this.#inFlight.delete(done));
@@ -232,6 +292,7 @@ export class HttpServer {
       return;
     }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    if (status === 408) this.#guard.timedOut(socket as Socket, this.#settings.headerTimeout);
     this.#log.debug('Bad request from %s: %s', plainAddress((socket as Duplex & { remoteAddress?: string }).remoteAddress), err.code ?? err.message);
     const body = Buffer.from(errorPage(status));
     const head =
@@ -240,7 +301,7 @@ export class HttpServer {
       `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
     socket.end(Buffer.concat([Buffer.from(head), body]));
     // A client that never reads must not keep the socket open.
-    const timer = setTimeout(() => socket.destroy(), TIMEOUT_MS).unref();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
     socket.once('close', () => clearTimeout(timer));
   }
 
@@ -258,12 +319,11 @@ export class HttpServer {
       this.#log.debug('%s %s -> %d', method, redactUrl(url), out.status);
       HTTP_REQUESTS.add(1, { ...seen, method, status: `${Math.floor(out.status / 100)}xx` });
       HTTP_DURATION.sample(secondsSince(started), seen);
-      writeResponse(res, out, {
-        cors,
-        head: method === 'HEAD',
-        // A body we did not read (or one too large) is not worth draining: end the connection.
-        keepAlive: res.shouldKeepAlive && !this.#stopping && !close && !declaredTooLarge(req, limit),
-      });
+      const keepAlive = res.shouldKeepAlive && !this.#stopping && !close && !declaredTooLarge(req, limit);
+      // A body we did not read (or one too large) is not worth draining: end the connection,
+      // but let the client read the answer first.
+      if (!keepAlive && !req.complete) lingerOnClose(req.socket);
+      writeResponse(res, out, { cors, head: method === 'HEAD', keepAlive });
     };
 
     let json = prefersJson(req.headers.accept, false);
@@ -303,6 +363,12 @@ export class HttpServer {
     const skipBody = declared !== undefined && declared.body === undefined && announced;
     let body: Buffer = Buffer.alloc(0);
     if (!declared) {
+      // A static reply or a GET handler takes no body: refused before a byte of it is read.
+      const takesBody = typeof value === 'function' && !NO_BODY_METHODS.has(method);
+      if (announced && !takesBody) {
+        log.debug('%s %s refused: 413, the route takes no request body', method, redactUrl(url));
+        return send(fail(413, 'This resource takes no request body'), true);
+      }
       if (declaredTooLarge(req, limit)) return send(fail(413), true);
       const read = await readBody(req, limit);
       if (read === TOO_LARGE) return send(fail(413), true);
@@ -374,6 +440,26 @@ export class HttpServer {
     if (err instanceof Error && err.stack) log.debug('%s', err.stack);
     return problemReply(500, json);
   }
+}
+
+/**
+ * Closing a connection whose request body is still arriving: closed at once, the kernel answers
+ * the unread bytes with a reset, and the client may lose the response it has not read yet. So
+ * node's close after the response (destroySoon) becomes a half-close; what still comes is read
+ * and dropped (node's req._dump), and the socket goes when the client closes or after LINGER_MS.
+ */
+function lingerOnClose(socket: Socket): void {
+  const closing = socket as Socket & { destroySoon?: () => void };
+  closing.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once('end', () => socket.destroy());
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
+
+function limitsOf(settings: HttpSettings): ConnectionLimits {
+  return { maxConnections: settings.maxConnections, maxPerAddress: settings.maxConnectionsPerIp };
 }
 
 function sniContexts(settings: HttpSettings): Map<string, SecureContext> {

@@ -18,6 +18,10 @@ t.test('defaults are Prosody defaults', async (t) => {
     httpsPorts: [],
     httpsInterfaces: ['*', '::'],
     maxContentSize: 10 * 1024 * 1024,
+    maxConnections: 1000,
+    maxConnectionsPerIp: 50,
+    keepaliveTimeout: 20,
+    headerTimeout: 10,
     trustedProxies: ['127.0.0.1', '::1'],
     tls: null,
   });
