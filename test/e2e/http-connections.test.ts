@@ -73,8 +73,14 @@ class Client {
 /** Lets the server see every close (our end has seen it) and write its log lines. */
 const settle = () => new Promise((r) => setTimeout(r, 300));
 
+// One server for all: each test closes its connections before the next begins.
+const server = await startCanto(t, { config: config() });
+const done = async (clients: Client[]) => {
+  for (const c of clients) c.socket.destroy();
+  await settle();
+};
+
 t.test('at the per-address cap the oldest idle connection of that address makes room', async (t) => {
-  const server = await startCanto(t, { config: config() });
   const clients: Client[] = [];
   for (let i = 0; i < 3; i++) {
     const c = await Client.open(server.httpPort);
@@ -94,11 +100,10 @@ t.test('at the per-address cap the oldest idle connection of that address makes 
 
   await settle();
   t.match(server.stderr(), /\tinfo\tClosed the oldest idle connection from 127\.0\.0\.1 to admit a new one \(http_max_connections_per_ip = 3\)\n/);
-  for (const c of [...clients, other, fourth]) c.socket.destroy();
+  await done([...clients, other, fourth]);
 });
 
 t.test('at the total cap the oldest idle connection of any address makes room', async (t) => {
-  const server = await startCanto(t, { config: config() });
   const clients: Client[] = [];
   for (const from of ['127.0.0.2', '127.0.0.2', '127.0.0.3', '127.0.0.3', '127.0.0.4', '127.0.0.4']) {
     const c = await Client.open(server.httpPort, from);
@@ -113,11 +118,10 @@ t.test('at the total cap the oldest idle connection of any address makes room', 
 
   await settle();
   t.match(server.stderr(), /\tinfo\tClosed the oldest idle connection \(from 127\.0\.0\.2\) to admit one from 127\.0\.0\.5 \(http_max_connections = 6\)\n/);
-  for (const c of [...clients, late]) c.socket.destroy();
+  await done([...clients, late]);
 });
 
 t.test('with no idle connection to shed, a new one gets 503 and requests in flight complete', async (t) => {
-  const server = await startCanto(t, { config: config() });
   const busy: Client[] = [];
   for (let i = 0; i < 3; i++) {
     const c = await Client.open(server.httpPort);
@@ -143,11 +147,10 @@ t.test('with no idle connection to shed, a new one gets 503 and requests in flig
   await settle();
   t.match(server.stderr(), /\tinfo\tRefused a connection from 127\.0\.0\.1: it already has 3 connections \(http_max_connections_per_ip\)\n/);
   t.equal(server.process.exitCode, null, 'the server is still running');
-  for (const c of [...busy, refused, after]) c.socket.destroy();
+  await done([...busy, refused, after]);
 });
 
 t.test('a connection that never finishes its request head is closed after http_header_timeout', async (t) => {
-  const server = await startCanto(t, { config: config() });
   const slow = await Client.open(server.httpPort);
   slow.socket.write('GET /hello HTTP/1.1\r\nHost: exa');
   const silent = await Client.open(server.httpPort, '127.0.0.2');
@@ -159,5 +162,5 @@ t.test('a connection that never finishes its request head is closed after http_h
   t.match(server.stderr(), /\tinfo\tClosed a connection from 127\.0\.0\.(1|2): no complete request within 1 s \(http_header_timeout\)\n/);
   const fresh = await Client.open(server.httpPort);
   t.match(await fresh.get(), /^HTTP\/1\.1 200 OK\r\n/);
-  fresh.socket.destroy();
+  await done([fresh]);
 });

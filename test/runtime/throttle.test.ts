@@ -39,3 +39,40 @@ t.test('IPv6 clients are counted by their /64', async (t) => {
   throttle.fail('2001:db8:1:2::1', 1000);
   t.equal(throttle.retryAfter('2001:db8:1:2::2', 1000), 60);
 });
+
+t.test('attempts count before they are checked: a burst has at most the budget checked', async (t) => {
+  const throttle = new FailureThrottle(10, 60);
+  const allowed = Array.from({ length: 500 }, () => throttle.attempt('192.0.2.9', 1000)).filter((w) => w === 0).length;
+  t.equal(allowed, 10, 'ten attempts in flight at once, the rest told to wait');
+  t.equal(throttle.attempt('192.0.2.9', 1000), 60);
+  for (let i = 0; i < 10; i++) throttle.pass('192.0.2.9');
+  t.equal(throttle.attempt('192.0.2.9', 1000), 0, 'attempts that passed no longer count');
+  throttle.fail('192.0.2.9', 1000);
+  for (let i = 0; i < 9; i++) {
+    t.equal(throttle.attempt('192.0.2.9', 1000), 0);
+    throttle.fail('192.0.2.9', 1000);
+  }
+  t.equal(throttle.attempt('192.0.2.9', 1030), 30, 'ten failures: throttled for the rest of the window');
+});
+
+t.test('a full table forgets clients that are not throttled first', async (t) => {
+  const throttle = new FailureThrottle(3, 60, 100);
+  for (let i = 0; i < 3; i++) throttle.fail('198.51.100.1', 1000);
+  t.equal(throttle.retryAfter('198.51.100.1', 1000), 60);
+  for (let i = 0; i < 10_001; i++) throttle.fail(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, 1001);
+  t.equal(throttle.size, 100);
+  t.equal(throttle.retryAfter('198.51.100.1', 1001), 59, 'flooding from other addresses did not set the throttled client free');
+  t.equal(throttle.retryAfter('10.0.39.16', 1001), 0, 'the newest others are tracked');
+  throttle.fail('10.0.39.16', 1001);
+  throttle.fail('10.0.39.16', 1001);
+  t.equal(throttle.retryAfter('10.0.39.16', 1001), 60, 'and can be throttled in turn');
+});
+
+t.test('when every tracked client is throttled the one seen least recently goes', async (t) => {
+  const throttle = new FailureThrottle(1, 60, 2);
+  throttle.fail('192.0.2.1', 1000);
+  throttle.fail('192.0.2.2', 1000);
+  throttle.fail('192.0.2.3', 1000);
+  t.equal(throttle.size, 2);
+  t.same(['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((c) => throttle.retryAfter(c, 1000)), [0, 60, 60]);
+});
