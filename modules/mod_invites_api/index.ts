@@ -133,8 +133,7 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
     }
 
     // COMPAT: POST is routed too; Prosody's keys allow POST but it has no POST route (404).
-    // Declared routes without a body: whatever a client sends is never read.
-    module.provides('http', { route: { GET: { handler: handle }, POST: { handler: handle } } });
+    module.provides('http', { route: { GET: handle, POST: handle } });
     return api;
   },
 
