@@ -2,7 +2,8 @@
  * A child process for the driver contract suite: opens storage through the StorageManager with
  * the options given as JSON, so it runs against any driver.
  * - increment <count> <startAt>: add 1 to host-level key `counter` of store `contract`, 4 at a
- *   time, starting at <startAt> (ms since epoch) so that several processes overlap.
+ *   time, starting at <startAt> (ms since epoch) so that several processes overlap; then print
+ *   `calls <n>`, how often the update functions ran.
  * - consume <count> <startAt>: delete tokens t0..t<count-1> where present, printing `won <token>`.
  * - burst: set keys k0, k1, ... without end, 16 in flight, printing each once set() resolved.
  * Usage: store-child.ts <dataPath> <optionsJson> <mode> [count startAt]; `__host` in the options
@@ -32,6 +33,7 @@ if (mode === 'burst') {
 } else {
   const count = Number(countText);
   const jobs: Array<() => Promise<void>> = [];
+  let calls = 0;
   if (mode === 'consume') {
     for (const token of Array.from({ length: count }, (_, i) => `t${i}`).sort(() => Math.random() - 0.5)) {
       jobs.push(async () => {
@@ -44,7 +46,14 @@ if (mode === 'burst') {
       });
     }
   } else {
-    for (let i = 0; i < count; i++) jobs.push(async () => void (await store.update(null, 'counter', (c) => (typeof c === 'number' ? c : 0) + 1)));
+    for (let i = 0; i < count; i++) {
+      jobs.push(async () => {
+        await store.update(null, 'counter', (c) => {
+          calls++;
+          return (typeof c === 'number' ? c : 0) + 1;
+        });
+      });
+    }
   }
   await sleep(Math.max(0, Number(startAtText) - Date.now()));
   await Promise.all(
@@ -52,5 +61,6 @@ if (mode === 'burst') {
       for (let job = jobs.shift(); job; job = jobs.shift()) await job();
     }),
   );
+  if (mode === 'increment') process.stdout.write(`calls ${calls}\n`);
   await manager.close();
 }

@@ -218,6 +218,7 @@ export async function runContract(t: Test, subject: ContractSubject): Promise<vo
     const runs = await Promise.all([0, 1, 2].map(() => child(dir, options, s.host, ['increment', '40', String(startAt)]).done));
     for (const r of runs) t.equal(r.code, 0, r.stderr);
     t.equal(await s.map('contract').get(null, 'counter'), 120, 'three processes, 40 increments each');
+    t.strictSame(runs.map((r) => r.stdout), ['calls 40\n', 'calls 40\n', 'calls 40\n'], 'each update ran its function exactly once');
     await s.map('contract').setKeys(null, Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`t${i}`, true])));
     const at = Date.now() + 1500;
     const consumed = await Promise.all([0, 1].map(() => child(dir, options, s.host, ['consume', '30', String(at)]).done));

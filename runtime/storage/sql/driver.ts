@@ -6,10 +6,10 @@
  *   or the real Prosody is seen by the next request.
  * - Writes are queued and committed together (group commit): one transaction per batch, each
  *   caller's promise settling once the batch holding its change is committed.
- * - `update()` is optimistic: it reads the row, runs `fn`, and writes only if the row is still
- *   what it read (checked inside the write transaction, which holds the database's write lock
- *   for that key); otherwise it reads again and retries. That serializes it against every other
- *   writer, in this process and in any other.
+ * - `update()` holds the database's lock for the key (SQLite: the write lock; PostgreSQL: an
+ *   advisory lock) from its read through `fn` to its commit, so `fn` runs exactly once per
+ *   update and no writer of any process slips in between. An engine without such a lock would
+ *   fall back to an optimistic read, `fn`, write-if-unchanged and retry.
  * - A value Prosody could not have written (broken JSON, unknown type) is logged with host,
  *   store, user and key and read as absent; a database that is down is ERR_STORAGE_DOWN (503).
  */
@@ -216,6 +216,16 @@ export class SqlDriver implements StorageDriver {
       },
       update: <R extends StoreTable | undefined | Keep>(user: StoreUser, fn: (current: StoreTable | undefined) => R): Promise<R> =>
         this.#turn(JSON.stringify([host, user, store]), async () => {
+          const engine = await this.#ready();
+          if (engine.lockedTableUpdate) {
+            const s = scope(user);
+            return this.#locked<R, KeyRow[], WriteOp>((compute) => this.#read((e) => e.lockedTableUpdate!(s, compute)), (rows) => {
+              const result = fn(rows.length ? this.#table(s, rows) : undefined);
+              if (result === KEEP) return { result };
+              const puts = putsOf(result as StoreTable | undefined);
+              return { result, op: !rows.length && !puts.length ? undefined : { ...s, clear: true, puts } };
+            });
+          }
           for (let attempt = 0; attempt < MAX_UPDATE_TRIES; attempt++) {
             const rows = sortRows(await this.#read((e) => e.rows(scope(user))));
             const result = fn(rows.length ? this.#table(scope(user), rows) : undefined);
@@ -258,6 +268,27 @@ export class SqlDriver implements StorageDriver {
     };
   }
 
+  /**
+   * Run an engine's locked read-modify-write with `step` as its compute: `step` (the caller's
+   * function) runs once, inside the lock; what it throws is the caller's error, not "storage down".
+   */
+  async #locked<R, In, Out>(run: (compute: (input: In) => Out | undefined) => Promise<void>, step: (input: In) => { result: R; op?: Out }): Promise<R> {
+    let outcome: { result: R } | undefined;
+    let thrown: { err: unknown } | undefined;
+    await run((input) => {
+      try {
+        const { result, op } = step(input);
+        outcome = { result };
+        return op;
+      } catch (err) {
+        thrown = { err };
+        return undefined;
+      }
+    });
+    if (thrown) throw thrown.err;
+    return outcome!.result;
+  }
+
   /** Run `fn` after every earlier call with the same id has settled. */
   #turn<R>(id: string, fn: () => Promise<R>): Promise<R> {
     const before = this.#turns.get(id) ?? Promise.resolve();
@@ -277,23 +308,12 @@ export class SqlDriver implements StorageDriver {
     rowOf(key, undefined);
     const engine = await this.#ready();
     if (engine.lockedUpdate) {
-      let result: R | undefined;
-      let thrown: { err: unknown } | undefined; // fn's own error is the caller's, not "storage down"
-      await this.#read((e) =>
-        e.lockedUpdate!(scope, key, (current) => {
-          try {
-            result = fn(current ? this.#decode(scope, key, current) : undefined);
-            if (result === KEEP) return undefined;
-            const row = rowOf(key, result as StoreValue | undefined);
-            return !current && !row ? undefined : { row };
-          } catch (err) {
-            thrown = { err };
-            return undefined;
-          }
-        }),
-      );
-      if (thrown) throw thrown.err;
-      return result as R;
+      return this.#locked<R, Row | undefined, { row: Row | null }>((compute) => this.#read((e) => e.lockedUpdate!(scope, key, compute)), (current) => {
+        const result = fn(current ? this.#decode(scope, key, current) : undefined);
+        if (result === KEEP) return { result };
+        const row = rowOf(key, result as StoreValue | undefined);
+        return { result, op: !current && !row ? undefined : { row } };
+      });
     }
     const read = () => this.#read((e) => e.get(scope, key));
     for (let attempt = 0; attempt < MAX_UPDATE_TRIES; attempt++) {

@@ -49,11 +49,13 @@ export interface Engine {
   /** One transaction for the batch; per op, whether it applied (false: `expect` did not hold). */
   write(ops: readonly WriteOp[]): Promise<boolean[]>;
   /**
-   * A read-modify-write of one key in one transaction that holds the key's lock throughout, for
-   * engines whose transactions can wait on the main thread (PostgreSQL). `compute` gets the
-   * current row and returns the new one (null: delete), or undefined to write nothing.
+   * A read-modify-write of one key in one transaction that holds the key's lock throughout, so
+   * `compute` runs exactly once. `compute` gets the current row and returns the new one (null:
+   * delete), or undefined to write nothing.
    */
   lockedUpdate?(scope: Scope, key: string, compute: (row: Row | undefined) => { row: Row | null } | undefined): Promise<void>;
+  /** The same for a whole keyval table: `compute` gets its rows and returns the op to apply, or undefined. */
+  lockedTableUpdate?(scope: Scope, compute: (rows: KeyRow[]) => WriteOp | undefined): Promise<void>;
   /** How many batches may be in flight at once. */
   readonly parallelWrites: number;
   close(): Promise<void>;

@@ -4,7 +4,7 @@
  * batches cannot deadlock), so `update()`'s check of the current row and its write are atomic
  * against every other Canto node — including for a key that does not exist yet, which
  * `SELECT ... FOR UPDATE` could not lock. `update()` is one such transaction around its read,
- * `fn` and write (lockedUpdate). Runs of plain puts go out as one DELETE and one
+ * `fn` and write (lockedUpdate, lockedTableUpdate), never retried once `fn` has run. Runs of plain puts go out as one DELETE and one
  * INSERT over arrays, so a batch costs a handful of round trips however large it is.
  */
 import { createHash } from 'node:crypto';
@@ -39,6 +39,7 @@ export class PostgresEngine implements Engine {
   readonly #params: SqlParams;
   readonly #ctx: DriverContext;
   readonly #pool: pg.Pool;
+  readonly #guarded = new WeakSet<pg.PoolClient>();
 
   /** `pg` is loaded only when a host uses PostgreSQL (see `createPostgresEngine`). */
   constructor(params: SqlParams, ctx: DriverContext, Pool: typeof pg.Pool) {
@@ -88,6 +89,21 @@ export class PostgresEngine implements Engine {
     client.release();
   }
 
+  /**
+   * A client for a transaction. The pool listens for errors only on idle clients, so a
+   * connection that dies while checked out (the server stopped, pg_terminate_backend) would
+   * throw an unhandled 'error' and stop the process; each client gets a listener of its own
+   * (the failing query rejects as well, which is what the caller sees).
+   */
+  async #connect(): Promise<pg.PoolClient> {
+    const client = await this.#pool.connect();
+    if (!this.#guarded.has(client)) {
+      this.#guarded.add(client);
+      client.on('error', (err) => this.#ctx.log('warn', `PostgreSQL connection lost during a transaction: ${err.message}`));
+    }
+    return client;
+  }
+
   async get(s: Scope, key: string): Promise<Row | undefined> {
     const r = await this.#pool.query<Row>({ name: 'canto_get', text: `SELECT "type", "value" FROM "prosody" WHERE ${SCOPE} AND "key"=$4 LIMIT 1`, values: [s.host, s.user, s.store, key] });
     return r.rows[0];
@@ -120,7 +136,7 @@ export class PostgresEngine implements Engine {
 
   async write(ops: readonly WriteOp[]): Promise<boolean[]> {
     for (let attempt = 0; ; attempt++) {
-      const client = await this.#pool.connect();
+      const client = await this.#connect();
       try {
         await client.query('BEGIN');
         const applied = await this.#apply(client, ops);
@@ -135,18 +151,49 @@ export class PostgresEngine implements Engine {
 
   async lockedUpdate(s: Scope, key: string, compute: (row: Row | undefined) => { row: Row | null } | undefined): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const client = await this.#pool.connect();
+      const client = await this.#connect();
+      let computed = false;
       try {
         await client.query('BEGIN');
         await client.query({ name: 'canto_lock_one', text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [String(lockId(s.host, s.user, s.store, key))] });
         const r = await client.query<Row>({ name: 'canto_get', text: `SELECT "type", "value" FROM "prosody" WHERE ${SCOPE} AND "key"=$4 LIMIT 1`, values: [s.host, s.user, s.store, key] });
+        computed = true;
         const change = compute(r.rows[0]);
         if (change) await this.#putAll(client, [{ ...s, puts: [{ key, row: change.row }] }]);
         await client.query('COMMIT');
         client.release();
         return;
       } catch (err) {
-        if (!(await this.#failed(client, err, attempt))) throw err;
+        if (!(await this.#failed(client, err, computed ? MAX_RETRIES : attempt))) throw err;
+      }
+    }
+  }
+
+  /**
+   * keyval `update()`: the table's advisory lock (which every write of a keyval table takes)
+   * held from the read through `compute` to the commit. No other lock is taken while it is held,
+   * so it cannot deadlock and `compute` runs once.
+   */
+  async lockedTableUpdate(s: Scope, compute: (rows: KeyRow[]) => WriteOp | undefined): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.#connect();
+      let computed = false;
+      try {
+        await client.query('BEGIN');
+        await client.query({ name: 'canto_lock_one', text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [String(lockId(s.host, s.user, s.store, null))] });
+        const r = await client.query<KeyRow>({ name: 'canto_rows', text: `SELECT "key", "type", "value" FROM "prosody" WHERE ${SCOPE}`, values: [s.host, s.user, s.store] });
+        computed = true;
+        const op = compute(r.rows);
+        if (op) {
+          if (op.clear) await client.query({ name: 'canto_clear', text: `DELETE FROM "prosody" WHERE ${SCOPE}`, values: [op.host, op.user, op.store] });
+          await this.#putAll(client, [op]);
+        }
+        await client.query('COMMIT');
+        client.release();
+        return;
+      } catch (err) {
+        // Once compute has run, a retry would run it again: only a failure before it is retried.
+        if (!(await this.#failed(client, err, computed ? MAX_RETRIES : attempt))) throw err;
       }
     }
   }

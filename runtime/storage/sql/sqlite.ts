@@ -19,10 +19,13 @@ import type { WorkerHello, WorkerReply, WorkerRequest, WorkerSetup } from './sql
 
 /** How long to wait for another process's write lock before reporting the database busy. */
 const BUSY_TIMEOUT_MS = 10_000;
+/** How long `update()` may hold the write lock for its function before it is rolled back. */
+const LOCK_HOLD_MS = 5_000;
 /** The compiled worker (tests run the TypeScript sources, but always after a build). */
 const WORKER = join(PROJECT_ROOT, 'dist', 'runtime', 'storage', 'sql', 'sqlite-worker.js');
 
 type Statement<R> = Database.Statement<unknown[], R>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export class SqliteEngine implements Engine {
   readonly kind = 'SQLite3';
@@ -60,7 +63,7 @@ export class SqliteEngine implements Engine {
     }
     const worker = new Worker(WORKER, {
       execArgv: [], // not the test runner's loaders: the worker is compiled JavaScript
-      workerData: { database, manageTables: this.#ctx.options.get('sql_manage_tables') !== false, busyTimeoutMs: BUSY_TIMEOUT_MS } satisfies WorkerSetup,
+      workerData: { database, manageTables: this.#ctx.options.get('sql_manage_tables') !== false, busyTimeoutMs: BUSY_TIMEOUT_MS, lockHoldMs: LOCK_HOLD_MS } satisfies WorkerSetup,
     });
     const hello = await new Promise<WorkerHello>((resolve, reject) => {
       worker.once('message', resolve);
@@ -118,7 +121,7 @@ export class SqliteEngine implements Engine {
     return this.#users.all(host, store).map((r) => r.user);
   }
 
-  #send(msg: { kind: 'write'; ops: readonly WriteOp[] } | { kind: 'close' }): Promise<WorkerReply> {
+  #send(msg: DistributiveOmit<WorkerRequest, 'id'>): Promise<WorkerReply> {
     const worker = this.#worker;
     if (!worker) return Promise.reject(new Error('the SQLite writer thread is not running'));
     const id = this.#nextId++;
@@ -128,10 +131,43 @@ export class SqliteEngine implements Engine {
     });
   }
 
-  async write(ops: readonly WriteOp[]): Promise<boolean[]> {
-    const reply = await this.#send({ kind: 'write', ops });
+  async #call(msg: DistributiveOmit<WorkerRequest, 'id'>): Promise<WorkerReply & { ok: true }> {
+    const reply = await this.#send(msg);
     if (!reply.ok) throw Object.assign(new Error(reply.error), reply.code !== undefined ? { code: reply.code } : {});
-    return reply.applied ?? [];
+    return reply;
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<boolean[]> {
+    return (await this.#call({ kind: 'write', ops })).applied ?? [];
+  }
+
+  /**
+   * Read under the write lock, `compute` on this thread, write and commit: the worker holds
+   * BEGIN IMMEDIATE throughout, so `compute` runs once and sees what it overwrites. It is rolled
+   * back when `compute` throws or returns nothing.
+   */
+  async #locked(scope: Scope, key: string | null, compute: (rows: KeyRow[]) => WriteOp | undefined): Promise<void> {
+    const locked = await this.#call({ kind: 'lock', scope: { host: scope.host, user: scope.user, store: scope.store }, key });
+    let op: WriteOp | undefined;
+    try {
+      op = compute(locked.rows ?? []);
+    } finally {
+      // Sent whatever compute did, so the lock is given back at once (a throw is a ROLLBACK).
+      const finished = this.#call({ kind: 'finish', lock: locked.id, ...(op !== undefined && { op }) });
+      if (op !== undefined) await finished;
+      else void finished.catch(() => undefined);
+    }
+  }
+
+  lockedUpdate(s: Scope, key: string, compute: (row: Row | undefined) => { row: Row | null } | undefined): Promise<void> {
+    return this.#locked(s, key, (rows) => {
+      const change = compute(rows[0]);
+      return change && { host: s.host, user: s.user, store: s.store, puts: [{ key, row: change.row }] };
+    });
+  }
+
+  lockedTableUpdate(s: Scope, compute: (rows: KeyRow[]) => WriteOp | undefined): Promise<void> {
+    return this.#locked(s, null, compute);
   }
 
   async close(): Promise<void> {
