@@ -154,6 +154,7 @@ async function prosodyCase(pending: number): Promise<LoadResult | string> {
   if (!existsSync('/usr/bin/prosody') || !existsSync('/usr/lib/prosody/modules/mod_invites_api')) return 'prosody not installed';
   const dir = tempDir();
   mkdirSync(join(dir, 'data'), { recursive: true });
+  mkdirSync(join(dir, 'certs'), { recursive: true });
   prefillSqlite(join(dir, 'data', 'prosody.sqlite'), pending);
   const port = await freePort();
   const config = join(dir, 'prosody.cfg.lua');
@@ -166,9 +167,12 @@ async function prosodyCase(pending: number): Promise<LoadResult | string> {
     'storage = "sql"', 'sql = { driver = "SQLite3", database = "prosody.sqlite" }',
     `http_default_host = "${HOST}"`, 'modules_enabled = { "invites", "invites_api", "http" }', `VirtualHost "${HOST}"`, '',
   ].join('\n'));
+  // prosodyctl logs to stdout too (with log = console, e.g. "certmanager error ... /certs:
+  // No such file or directory"): the key is the line of its own shape, not the whole stdout
+  // (taking all of it made every request a 403).
   const made = await run('/usr/bin/prosodyctl', ['--config', config, 'mod_invites_api', 'create', HOST, 'bench'], { cwd: dir });
-  const key = made.stdout.trim();
-  if (made.code !== 0 || !key.includes('/')) return `prosodyctl failed: ${made.stderr}`;
+  const key = made.stdout.split('\n').reverse().find((line) => /^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+$/.test(line));
+  if (made.code !== 0 || key === undefined) return `prosodyctl failed: ${made.stderr}${made.stdout}`;
   const server = start('/usr/bin/prosody', ['--config', config, '-F'], { cwd: dir });
   try {
     await new Promise((r) => setTimeout(r, 500));
