@@ -26,8 +26,22 @@ function exit(code: number): void {
   );
 }
 
+/** Backpressure for long listings: wait while the pipe's buffer is full (or the reader is gone). */
+function drained(): Promise<void> {
+  const out = process.stdout;
+  if (!out.writableNeedDrain || out.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      out.off('drain', done).off('close', done).off('error', done);
+      resolve();
+    };
+    out.on('drain', done).on('close', done).on('error', done);
+  });
+}
+
 runCtl(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
+  drained,
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),

@@ -38,6 +38,8 @@ The config file is --config PATH, else $PROSODY_CONFIG, else ./prosody.cfg.lua, 
 /** Where one ctl run reads and writes: the real process, or the test kit's in-process ctl. */
 export interface CtlProcess {
   stdout(text: string): void;
+  /** Resolves once stdout has room again (a pipe whose reader is slower than ctl); absent: at once. */
+  drained?(): Promise<void>;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -84,6 +86,7 @@ class Ctl implements CtlIo {
 
   out = (line: string) => this.#proc.stdout(line + '\n');
   err = (line: string) => this.#proc.stderr(line + '\n');
+  drained = (): Promise<void> => this.#proc.drained?.() ?? Promise.resolve();
 
   usage = (message: string | undefined, text = USAGE): never => {
     if (message) this.err(`ctl: ${message}`);
@@ -175,7 +178,7 @@ class Ctl implements CtlIo {
       await runtime.startStorage([host.name]);
       const api = await host.load(moduleName);
       const loaded = host.loaded.get(moduleName)!;
-      const code = await command.run({ module: loaded.api as never, api: api as never, args: parsed.args, flags: parsed.flags, out, err });
+      const code = await command.run({ module: loaded.api as never, api: api as never, args: parsed.args, flags: parsed.flags, out, err, drained: this.drained });
       return code ?? 0;
     } catch (e) {
       if (e instanceof UsageError) usage(e.message, text);

@@ -42,6 +42,12 @@ export type { Keep, KeyvalStore, MapStore, Removal, StoreTable, StoreUser, Store
  * @example await store.update(null, token, (invite) => (isStoreTable(invite) ? { ...invite, used: true } : KEEP));
  */
 export { isStoreTable, KEEP, REMOVE } from './storage/types.js';
+/**
+ * A stream sorted in bounded memory (runs sorted on disk, then merged), for listing a store of
+ * any size in an order other than the store's.
+ * @example for await (const invite of sortedStream(invites(), (a, b) => a.created_at - b.created_at)) ctx.out(invite.token);
+ */
+export { sortedStream } from './sorted-stream.js';
 
 /**
  * The public APIs of modules, by module name (without `mod_`). A module that exposes an
@@ -102,6 +108,12 @@ export interface CtlContext<Api = unknown, Options = Record<string, unknown>> {
   flags: Record<string, string | true | string[]>;
   /** Write one line of result to stdout. */
   out(line: string): void;
+  /**
+   * Resolves once stdout has taken what was written (a pipe to a slow reader fills up). A command
+   * that prints a long listing awaits it every few lines, so its output is never held in memory.
+   * @example for await (const item of items) { ctx.out(line(item)); if (++n % 100 === 0) await ctx.drained(); }
+   */
+  drained(): Promise<void>;
   /** Write one line of diagnostics to stderr. */
   err(line: string): void;
 }

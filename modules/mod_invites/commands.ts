@@ -102,9 +102,12 @@ const listCommand: Command = {
       ctx.out(`${records.length} invite${records.length === 1 ? '' : 's'}`);
       return;
     }
-    const invites = await ctx.api.pending();
-    for (const invite of invites) ctx.out([invite.token, invite.type, iso(invite.expires), describe(invite)].join('\t'));
-    ctx.out(`${invites.length} pending invite${invites.length === 1 ? '' : 's'}`);
+    let count = 0;
+    for await (const invite of ctx.api.pending()) {
+      ctx.out([invite.token, invite.type, iso(invite.expires), describe(invite)].join('\t'));
+      if (++count % 100 === 0) await ctx.drained();
+    }
+    ctx.out(`${count} pending invite${count === 1 ? '' : 's'}`);
   },
 };
 

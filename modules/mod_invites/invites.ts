@@ -4,7 +4,7 @@
  * other's invites. Account invites live host-wide, keyed by token; a contact invite also puts
  * `token -> expires` under the inviter's username.
  */
-import { isStoreTable, KEEP, randomId, REMOVE } from 'canto/module-api';
+import { isStoreTable, KEEP, randomId, REMOVE, sortedStream } from 'canto/module-api';
 import type { MapStore, Removal, StoreTable, StoreValue } from 'canto/module-api';
 import type { Invite, InviteExpiredEvent, InviteKind, InviteLookup, InviteRecord, InvitesApi, InviteUse, InviteUsedEvent, InviteRevokedEvent, ValidatedInvite } from './types.js';
 import { jidNode, nodeprep } from './username.js';
@@ -321,14 +321,15 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
 
     prepareUsername: nodeprep,
 
-    async pending() {
+    pending() {
       const now = ctx.now();
-      const invites: Invite[] = [];
-      for await (const [token, value] of store.entries(null)) {
-        const invite = asInvite(token, value);
-        if (invite && invite.expires >= now) invites.push(invite);
+      async function* live(): AsyncGenerator<Invite> {
+        for await (const [token, value] of store.entries(null)) {
+          const invite = asInvite(token, value);
+          if (invite && invite.expires >= now) yield invite;
+        }
       }
-      return invites.sort((a, b) => a.created_at - b.created_at || (a.token < b.token ? -1 : 1));
+      return sortedStream(live(), (a, b) => a.created_at - b.created_at || (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
     },
 
     async purgeExpired() {

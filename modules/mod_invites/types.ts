@@ -190,8 +190,11 @@ export interface InvitesApi {
   usedBy(username: string): Promise<InviteUse[]>;
   /** The prepared form of a username (nodeprep), or `undefined` when it is not a valid one. */
   prepareUsername(username: string): string | undefined;
-  /** Invites that have not expired, oldest first. */
-  pending(): Promise<Invite[]>;
+  /**
+   * Invites that have not expired, oldest first (by `created_at`, then token), streamed: a store
+   * of any size is read a page at a time and sorted in runs on disk, never held whole.
+   */
+  pending(): AsyncIterable<Invite>;
   /** Remove expired invites (and their per-user contact entries), and archived records a month past their expiry; returns how many invites. */
   purgeExpired(): Promise<number>;
 }

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { collect } from '../../../runtime/storage/types.js';
 import { memoryStore } from '../../helpers/memory-store.js';
 import { createInvites } from '../../../modules/mod_invites/invites.js';
 import type { Invite } from '../../../modules/mod_invites/types.js';
@@ -214,9 +215,9 @@ t.test('pending lists unexpired invites, oldest first', async (t) => {
   const b = await invites.createAccount();
   clock.now += 1;
   const c = await invites.createContact('alice', true);
-  t.same((await invites.pending()).map((i) => i.token), [a.token, b.token, c.token]);
+  t.same((await collect(invites.pending())).map((i) => i.token), [a.token, b.token, c.token]);
   clock.now += 200;
-  t.same((await invites.pending()).map((i) => i.token), [b.token, c.token]);
+  t.same((await collect(invites.pending())).map((i) => i.token), [b.token, c.token]);
 });
 
 t.test('purgeExpired removes expired invites everywhere and keeps the rest', async (t) => {
