@@ -97,9 +97,12 @@ const listCommand: Command = {
   flags: { all: { description: 'Also list expired, revoked and used-up invites, with what became of them' } },
   async run(ctx) {
     if (ctx.flags.all === true) {
-      const records = await ctx.api.list();
-      for (const r of records) ctx.out([r.token, r.type, iso(r.expires), [describe(r), r.status === 'pending' ? '' : fate(r)].filter(Boolean).join('; ')].join('\t'));
-      ctx.out(`${records.length} invite${records.length === 1 ? '' : 's'}`);
+      let count = 0;
+      for await (const r of ctx.api.records()) {
+        ctx.out([r.token, r.type, iso(r.expires), [describe(r), r.status === 'pending' ? '' : fate(r)].filter(Boolean).join('; ')].join('\t'));
+        if (++count % 100 === 0) await ctx.drained();
+      }
+      ctx.out(`${count} invite${count === 1 ? '' : 's'}`);
       return;
     }
     let count = 0;

@@ -264,24 +264,35 @@ export function createInvites(ctx: InvitesContext): InvitesApi {
     },
 
     async list(query = {}) {
-      const now = ctx.now();
-      const records: InviteRecord[] = [];
-      for await (const [token, value] of store.entries(null)) {
-        const invite = asInvite(token, value);
-        if (invite) records.push(withStatus(invite, now));
+      const chosen: InviteRecord[] = [];
+      if (query.limit === 0) return chosen;
+      for await (const record of api.records(query)) {
+        chosen.push(record);
+        if (chosen.length === query.limit) break;
       }
-      if (query.valid !== true) {
+      return chosen;
+    },
+
+    records(query = {}) {
+      const now = ctx.now();
+      const after = query.after;
+      const wanted = (r: InviteRecord) =>
+        (query.valid === undefined || (r.status === 'pending') === query.valid) &&
+        (query.kind === undefined || r.kind === query.kind) &&
+        (!after || r.created_at > after.created_at || (r.created_at === after.created_at && r.token > after.token));
+      async function* chosen(): AsyncGenerator<InviteRecord> {
+        for await (const [token, value] of store.entries(null)) {
+          const invite = asInvite(token, value);
+          const record = invite && withStatus(invite, now);
+          if (record && wanted(record)) yield record;
+        }
+        if (query.valid === true) return;
         for await (const [token, value] of ctx.archive.entries(null)) {
           const record = fromArchive(token, value);
-          if (record) records.push(record);
+          if (record && wanted(record)) yield record;
         }
       }
-      const after = query.after;
-      const chosen = records
-        .filter((r) => (query.valid === undefined || (r.status === 'pending') === query.valid) && (query.kind === undefined || r.kind === query.kind))
-        .filter((r) => !after || r.created_at > after.created_at || (r.created_at === after.created_at && r.token > after.token))
-        .sort((a, b) => a.created_at - b.created_at || (a.token < b.token ? -1 : 1));
-      return query.limit === undefined ? chosen : chosen.slice(0, query.limit);
+      return sortedStream(chosen(), (a, b) => a.created_at - b.created_at || (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
     },
 
     async revoke(token, by) {

@@ -179,6 +179,8 @@ export interface InvitesApi {
   record(token: string): Promise<InviteRecord | undefined>;
   /** Invites by creation (oldest first), filtered and paged. */
   list(query?: InviteQuery): Promise<InviteRecord[]>;
+  /** The same records as `list`, streamed in bounded memory (sorted in runs on disk), for a listing of any size. */
+  records(query?: InviteQuery): AsyncIterable<InviteRecord>;
   /**
    * Revoke a pending invite: it stops working at once (for Prosody too) and its record is kept
    * with `revoked_at` and `revoked_by`; `invite-revoked` fires. `undefined` when none was pending.

@@ -187,6 +187,8 @@ t.test('list filters by kind and validity and pages after a cursor', async (t) =
   t.same(tokens(await invites.list({ kind: 'reset' })), [r.token]);
   t.same(tokens(await invites.list({ limit: 2 })), [a.token, g.token]);
   t.same(tokens(await invites.list({ limit: 2, after: { created_at: g.created_at, token: g.token } })), [r.token, gone.token]);
+  t.same(tokens(await collect(invites.records({ valid: true }))), [a.token, g.token, r.token], 'records() streams what list() returns');
+  t.same(await invites.list({ limit: 0 }), []);
   clock.now += 1_000_000;
   t.same((await invites.list({ valid: false })).map((i) => i.status), ['expired', 'expired', 'expired', 'revoked']);
 });
