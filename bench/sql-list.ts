@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'canto-bench-list-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'prosody.cfg.lua');
-  writeFileSync(config, ['http_ports = { 0 }', 'https_ports = { }', `http_default_host = "${HOST}"`, 'data_path = "data"', 'storage = "sql"', 'sql = { driver = "SQLite3", database = "prosody.sqlite" }', 'modules_enabled = { "invites", "invites_api" }', `VirtualHost "${HOST}"`, ''].join('\n'));
+  writeFileSync(config, ['http_ports = { 0 }', 'https_ports = { }', `http_default_host = "${HOST}"`, 'data_path = "data"', 'storage = "sql"', 'sql = { driver = "SQLite3", database = "prosody.sqlite" }', 'modules_enabled = { "invites", "invites_api" }', ...(process.getuid?.() === 0 ? ['run_as_root = true'] : []), `VirtualHost "${HOST}"`, ''].join('\n'));
   mkdirSync(join(dir, 'data'));
   const file = join(dir, 'data', 'prosody.sqlite');
   closeSync(openSync(file, 'a', 0o640));

@@ -104,7 +104,7 @@ interface Node {
 async function cantoNode(sql: string, key?: string): Promise<Node> {
   const dir = tempDir();
   const config = join(dir, 'prosody.cfg.lua');
-  writeFileSync(config, ['http_ports = { 0 }', 'https_ports = { }', `http_default_host = "${HOST}"`, 'data_path = "data"', 'storage = "sql"', `sql = ${sql}`, 'modules_enabled = { "invites", "invites_api" }', `VirtualHost "${HOST}"`, ''].join('\n'));
+  writeFileSync(config, ['http_ports = { 0 }', 'https_ports = { }', `http_default_host = "${HOST}"`, 'data_path = "data"', 'storage = "sql"', `sql = ${sql}`, 'modules_enabled = { "invites", "invites_api" }', ...(process.getuid?.() === 0 ? ['run_as_root = true'] : []), `VirtualHost "${HOST}"`, ''].join('\n'));
   mkdirSync(join(dir, 'data'), { recursive: true });
   if (key) return { dir, config, key };
   const made = await run(process.execPath, [CTL_BIN, '--config', config, 'mod_invites_api', 'create', HOST, 'bench'], { cwd: dir });
