@@ -28,7 +28,7 @@ import { currentVersion, ensureDir, errnoCode, readVersioned, removeDurable, sta
 import type { FileVersion } from './durable-fs.js';
 import { acquireLock, removeOrphans, scratchFor } from './file-lock.js';
 import type { HeldLock, LockOptions } from './file-lock.js';
-import { FileImage } from './file-image.js';
+import { capacityFor, FileImage } from './file-image.js';
 import { entryText } from './lua-data.js';
 import type { StoreTable, StoreValue } from './types.js';
 
@@ -281,11 +281,11 @@ export class DataFile {
   async #load(): Promise<void> {
     let read;
     try {
-      read = await readVersioned(this.path);
+      read = await readVersioned(this.path, capacityFor);
     } catch (err) {
       throw readError(this.path, err);
     }
-    this.#image = read ? await FileImage.read(this.path, read.bytes) : FileImage.empty(this.path);
+    this.#image = read ? await FileImage.read(this.path, read.bytes, read.buffer) : FileImage.empty(this.path);
     this.#version = read ? read.version : null;
   }
 

@@ -60,8 +60,12 @@ export async function statVersion(path: string): Promise<FileVersion> {
   }
 }
 
-/** Read a whole file with the version that content belongs to; `null` when it does not exist. */
-export async function readVersioned(path: string): Promise<{ bytes: Buffer; version: string } | null> {
+/**
+ * Read a whole file with the version that content belongs to; `null` when it does not exist.
+ * `bytes` is the content; `buffer` holds it at its start with `room(size)` bytes in all, so a
+ * caller that appends to the content later need not copy it first.
+ */
+export async function readVersioned(path: string, room: (size: number) => number = (size) => size): Promise<{ bytes: Buffer; buffer: Buffer; version: string } | null> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -71,8 +75,20 @@ export async function readVersioned(path: string): Promise<{ bytes: Buffer; vers
   }
   try {
     const st = await fh.stat({ bigint: true });
-    const bytes = await fh.readFile();
-    return { bytes, version: versionOf(st) };
+    // Never from Buffer's shared pool: the caller may write past `bytes` into `buffer`.
+    let buffer = Buffer.allocUnsafeSlow(Math.max(room(Number(st.size)), 64 * 1024));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        const grown = Buffer.allocUnsafeSlow(buffer.length * 2); // it grew since the stat (or is a pipe)
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
+      const { bytesRead } = await fh.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return { bytes: buffer.subarray(0, length), buffer, version: versionOf(st) };
   } finally {
     await fh.close();
   }

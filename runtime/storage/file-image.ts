@@ -23,9 +23,9 @@ const READ_SLICE_MS = 8;
 
 const setImmediateP = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Room to grow by: appends copy only the new items until it is used up. */
-function capacityFor(need: number): number {
-  return Math.max(need + (need >> 2), 64 * 1024);
+/** Room to grow by (an eighth): appends copy only the new items until it is used up. */
+export function capacityFor(need: number): number {
+  return Math.max(need + (need >> 3), 64 * 1024);
 }
 
 export class FileImage {
@@ -51,7 +51,7 @@ export class FileImage {
   static build(file: string, items: ReadonlyArray<readonly [string, Buffer]>): FileImage {
     let need = FILE_HEAD.length;
     for (const [, b] of items) need += b.length;
-    const buf = Buffer.allocUnsafe(need);
+    const buf = Buffer.allocUnsafeSlow(capacityFor(need));
     let len = FILE_HEAD.copy(buf, 0);
     const index = new Map<string, Span>();
     for (const [key, b] of items) {
@@ -66,9 +66,10 @@ export class FileImage {
    * repeated keys), yielding to the event loop every few milliseconds. A file in the layout
    * Prosody writes is kept as it was read, without a copy; any other is rewritten into that
    * layout, string-keyed fields with their source as it was, other keys serialized as strings.
-   * Rejects with ERR_STORAGE_PARSE for a file Lua would not load.
+   * Rejects with ERR_STORAGE_PARSE for a file Lua would not load. `buffer`, when given, holds
+   * `bytes` at its start and is this image's own, to grow into (see readVersioned).
    */
-  static async read(file: string, bytes: Buffer): Promise<FileImage> {
+  static async read(file: string, bytes: Buffer, buffer?: Buffer): Promise<FileImage> {
     const reader = new FieldReader(bytes, file);
     const fields = new Map<string, { start: number; end: number; item: Buffer | null }>();
     // Prosody's own layout: `return {`, items `\n\t<field>;` back to back, `\n};\n`.
@@ -94,7 +95,7 @@ export class FileImage {
     if (canonical && bytes.subarray(cursor).equals(FILE_TAIL)) {
       const index = new Map<string, Span>();
       for (const [key, f] of fields) index.set(key, { start: f.start - 2, end: f.end + 1 });
-      return new FileImage(file, bytes, cursor, index);
+      return new FileImage(file, buffer ?? bytes, cursor, index);
     }
     const items: Array<readonly [string, Buffer]> = [];
     for (const [key, f] of fields) {
