@@ -238,6 +238,11 @@ export class HttpServer {
       if (!declaredTooLarge(req, this.#settings.maxContentSize)) res.writeContinue();
       this.#track(req, res);
     });
+    // An expectation other than 100-continue: node's own 417 is a bare chunked reply; ours is the error page.
+    server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      writeResponse(res, problemReply(417, prefersJson(req.headers.accept, false)), { cors: [], head: req.method === 'HEAD', keepAlive: false });
+    });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.#clientError(err, socket));
     server.on('tlsClientError', (err: Error) => this.#log.debug('TLS handshake failed: %s', err.message));
     return server;

@@ -71,6 +71,13 @@ t.test('hardened replies', async (t) => {
     t.equal(bad!.headers['content-security-policy'], ERROR_PAGE_CSP);
     t.equal(bad!.headers['x-content-type-options'], 'nosniff');
     t.match(bad!.body, '<h1>400 Bad Request</h1>');
+    // An expectation the server does not meet: the same page, framed by Content-Length.
+    const [expect] = messages(await exchange(server.httpPort, 'GET /invites_api HTTP/1.1\r\nHost: example.com\r\nExpect: nonsense\r\n\r\n'));
+    t.equal(expect!.status, 'HTTP/1.1 417 Expectation Failed');
+    t.equal(expect!.headers['content-security-policy'], ERROR_PAGE_CSP);
+    t.equal(expect!.headers['connection'], 'close');
+    t.equal(expect!.headers['transfer-encoding'], undefined);
+    t.match(expect!.body, '<h1>417 Expectation Failed</h1>');
   });
 
   await t.test('the policy allows the error page its own style and nothing from elsewhere', async (t) => {
