@@ -64,6 +64,29 @@ export class FailureThrottle {
     return 0;
   }
 
+  /**
+   * `fn` as one counted attempt (`attempt` first): when the client must wait, `fn` does not run
+   * and the seconds to wait come back; else `fn` runs with a `fail()` to call on failure, and
+   * an attempt it did not fail (returned, or threw) passes.
+   * @example const r = await throttle.guard(request.ip, () => module.time(), async (fail) => (ok ? 200 : (fail(), 400)));
+   */
+  async guard<T>(client: string, now: () => number, fn: (fail: () => void) => Promise<T>): Promise<{ wait: number } | { result: T }> {
+    const wait = this.attempt(client, now());
+    if (wait > 0) return { wait };
+    let failed = false;
+    try {
+      return {
+        result: await fn(() => {
+          if (failed) return;
+          failed = true;
+          this.fail(client, now());
+        }),
+      };
+    } finally {
+      if (!failed) this.pass(client);
+    }
+  }
+
   /** The attempt counted by `attempt` succeeded: it no longer counts. */
   pass(client: string): void {
     const key = clientKey(client);

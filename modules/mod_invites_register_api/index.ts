@@ -64,18 +64,17 @@ export default defineModule<void, Options>({
     const policy = module.enabledModules.includes('password_policy') ? await module.depends('password_policy') : undefined;
     const siteName = module.options.site_name ?? module.host;
     const throttle = FailureThrottle.kept(module.shared<{ throttle?: FailureThrottle }>('failure-throttle'), module.options.invites_register_max_failures, module.options.invites_register_failure_window);
-    const tooMany = (request: HttpRequest): HandlerResult | undefined => {
-      const wait = throttle.retryAfter(request.ip, module.time());
-      return wait > 0 ? { status: 429, headers: { 'Retry-After': String(wait) } } : undefined;
+    /** Each request is one attempt, counted before it is checked (parallel guesses get no more than the budget). */
+    const counted = async (request: HttpRequest, fn: (fail: () => void) => Promise<HandlerResult>): Promise<HandlerResult> => {
+      const r = await throttle.guard(request.ip, () => module.time(), fn);
+      return 'wait' in r ? { status: 429, headers: { 'Retry-After': String(r.wait) } } : r.result;
     };
 
-    const inviteInfo = async (request: HttpRequest): Promise<HandlerResult> => {
-      const wait = tooMany(request);
-      if (wait) return wait;
+    const inviteInfo = (request: HttpRequest): Promise<HandlerResult> => counted(request, async (fail) => {
       // mod_invites refuses anything that is not a token's shape before it reaches the store.
       const lookup = await invites.get(request.rest);
       if (!lookup.ok) {
-        throttle.fail(request.ip, module.time());
+        fail();
         return 404;
       }
       const { invite } = lookup;
@@ -93,13 +92,11 @@ export default defineModule<void, Options>({
         },
         { 'Cache-Control': 'no-store' },
       );
-    };
+    });
 
-    const register = async (request: HttpRequest): Promise<HandlerResult> => {
-      const wait = tooMany(request);
-      if (wait) return wait;
+    const register = (request: HttpRequest): Promise<HandlerResult> => counted(request, async (fail) => {
       const failed = (status: number): HandlerResult => {
-        throttle.fail(request.ip, module.time());
+        fail();
         return status;
       };
       const body = parseBody(request);
@@ -108,12 +105,12 @@ export default defineModule<void, Options>({
       const result = await registration.register({ ...body, ip: request.ip, source: `mod_${module.name}`, ...(policy ? { policy } : {}) });
       if (!result.ok) {
         if (result.error !== 'refused') return failed(STATUS[result.error] ?? 400);
-        throttle.fail(request.ip, module.time());
+        fail();
         // COMPAT: the Lua module answers a bare 403; the user-registering handler's reason is meant for the user.
         throw new HttpError(403, 'forbidden', result.message);
       }
       return jsonReply(200, { jid: result.jid }, { 'Cache-Control': 'no-store' });
-    };
+    });
 
     module.provides('http', { default_path: 'register_api', route: { 'GET /invite/*': inviteInfo, 'POST /register': register } });
   },

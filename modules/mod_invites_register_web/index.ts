@@ -78,10 +78,8 @@ export default defineModule<void, Options>({
       return reply(status, registerPage(page, view), csrf.setCookie === undefined ? {} : { 'Set-Cookie': csrf.setCookie });
     };
 
-    const throttled = (request: HttpRequest): HttpReply | undefined => {
-      const wait = throttle.retryAfter(request.ip, module.time());
-      return wait > 0 ? reply(429, errorPage(page, 'Too many failed attempts from your address. Please wait a minute and try again.'), { 'Retry-After': String(wait) }) : undefined;
-    };
+    const tooMany = (wait: number): HttpReply =>
+      reply(429, errorPage(page, 'Too many failed attempts from your address. Please wait a minute and try again.'), { 'Retry-After': String(wait) });
 
     const serveForm = async (request: HttpRequest): Promise<HandlerResult> => {
       const token = request.query.get('t');
@@ -91,10 +89,13 @@ export default defineModule<void, Options>({
       return form(request, lookup.invite, appId ? apps.app(appId) : undefined, 200);
     };
 
+    // Counted before it is checked, so parallel or pipelined guesses get no more than the budget.
     const submit = async (request: HttpRequest): Promise<HandlerResult> => {
-      const wait = throttled(request);
-      if (wait) return wait;
-      const failed = () => throttle.fail(request.ip, module.time());
+      const counted = await throttle.guard(request.ip, () => module.time(), (failed) => check(request, failed));
+      return 'wait' in counted ? tooMany(counted.wait) : counted.result;
+    };
+
+    const check = async (request: HttpRequest, failed: () => void): Promise<HandlerResult> => {
       const fields = parseForm(request);
       if (fields === undefined) {
         failed();

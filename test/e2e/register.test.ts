@@ -147,3 +147,18 @@ t.test('username-bound and reset invites are enforced; roles and groups are writ
   t.equal(ok.status, 200);
   t.match(ok.body, 'Your password has been changed');
 });
+
+t.test('parallel guesses get no more than the failure budget checked, on the API and on the form', async (t) => {
+  const { server } = await setup(t);
+  const bad = 'AAAAAAAAAAAAAAAAAAAAAAAA';
+  const apiStatuses = await Promise.all(Array.from({ length: 40 }, () => api(server, { username: 'zed', password: 'long-password', token: bad }).then((r) => r.status)));
+  t.equal(apiStatuses.filter((s) => s === 404).length, 12, 'twelve checked (the budget), each a 404');
+  t.equal(apiStatuses.filter((s) => s === 429).length, 28, 'the rest throttled before they are checked');
+
+  const formBody = new URLSearchParams({ token: bad, csrf: 'x'.repeat(43), user: 'zed', password: 'long-password' }).toString();
+  const post = () =>
+    request(server.url(`/register?t=${bad}`), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `canto_register_csrf=${'y'.repeat(43)}` }, body: formBody }).then((r) => r.status);
+  const formStatuses = await Promise.all(Array.from({ length: 40 }, post));
+  t.equal(formStatuses.filter((s) => s !== 429).length, 12, `twelve checked on the form too (${[...new Set(formStatuses)].join(', ')})`);
+  t.equal(formStatuses.filter((s) => s === 429).length, 28);
+});
