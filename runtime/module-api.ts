@@ -228,9 +228,10 @@ export { cantoVersion } from './project.js';
 /**
  * Throttles clients that keep failing (wrong keys, guessed invites): after `maxFailures` within
  * `windowSeconds`, `retryAfter` says how long the address must wait (answer 429 with it).
- * `attempt` counts an attempt before it is checked (then `pass` or `fail`), so a burst of
- * pipelined or parallel guesses has at most the budget checked.
- * @example const throttle = new FailureThrottle(10, 60); if (throttle.attempt(request.ip, module.time())) return 429;
+ * `guard` runs a check as one attempt counted before it is checked, so a burst of pipelined or
+ * parallel guesses has at most the budget checked, while good requests at once wait their turn
+ * instead of failing (`attempt`, `pass` and `fail` are the steps it takes).
+ * @example const throttle = new FailureThrottle(10, 60); const r = await throttle.guard(request.ip, () => module.time(), check); if ('wait' in r) return 429;
  */
 export { FailureThrottle } from './throttle.js';
 

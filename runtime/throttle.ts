@@ -22,6 +22,8 @@ export class FailureThrottle {
   readonly #open = new Map<string, Entry>();
   /** Clients at the limit, least recently seen first. */
   readonly #throttled = new Map<string, Entry>();
+  /** Attempts waiting for a client's attempts in flight to be decided (see `admit`). */
+  readonly #waiting = new Map<string, (() => void)[]>();
 
   constructor(
     public maxFailures: number,
@@ -65,13 +67,39 @@ export class FailureThrottle {
   }
 
   /**
-   * `fn` as one counted attempt (`attempt` first): when the client must wait, `fn` does not run
+   * `attempt`, except that when the budget is used up only by attempts still in flight, this
+   * waits until one of them is decided and looks again, instead of refusing: a client sending
+   * many good requests at once is not throttled, and one sending many bad ones still has at
+   * most the budget checked (the rest wait, then find the budget spent).
+   * @example const wait = await throttle.admit(request.ip, () => module.time());
+   */
+  async admit(client: string, now: () => number): Promise<number> {
+    const key = clientKey(client);
+    for (;;) {
+      const entry = this.#current(key, now());
+      if (!entry || entry.count >= this.maxFailures || entry.count + entry.pending < this.maxFailures) return this.attempt(client, now());
+      const queue = this.#waiting.get(key) ?? [];
+      this.#waiting.set(key, queue);
+      await new Promise<void>((resolve) => queue.push(resolve));
+    }
+  }
+
+  /** Attempts waiting on `key` look again: one in flight was decided. */
+  #wake(key: string): void {
+    const queue = this.#waiting.get(key);
+    if (!queue) return;
+    this.#waiting.delete(key);
+    for (const resolve of queue) resolve();
+  }
+
+  /**
+   * `fn` as one counted attempt (`admit` first): when the client must wait, `fn` does not run
    * and the seconds to wait come back; else `fn` runs with a `fail()` to call on failure, and
    * an attempt it did not fail (returned, or threw) passes.
    * @example const r = await throttle.guard(request.ip, () => module.time(), async (fail) => (ok ? 200 : (fail(), 400)));
    */
   async guard<T>(client: string, now: () => number, fn: (fail: () => void) => Promise<T>): Promise<{ wait: number } | { result: T }> {
-    const wait = this.attempt(client, now());
+    const wait = await this.admit(client, now);
     if (wait > 0) return { wait };
     let failed = false;
     try {
@@ -92,6 +120,7 @@ export class FailureThrottle {
     const key = clientKey(client);
     const entry = this.#open.get(key) ?? this.#throttled.get(key);
     if (entry && entry.pending > 0) entry.pending--;
+    this.#wake(key);
   }
 
   /** A failure (of an attempt counted by `attempt`, or of one that was not). */
@@ -101,6 +130,7 @@ export class FailureThrottle {
     if (entry.pending > 0) entry.pending--;
     entry.count++;
     this.#store(key, entry);
+    this.#wake(key);
   }
 
   get size(): number {

@@ -64,21 +64,24 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
     const api: InvitesApiKeys = {
       async authenticate(request, scope, realm) {
         const now = module.time();
-        const wait = throttle.attempt(request.ip, now);
-        if (wait > 0) throw new HttpError(429, 'resource-constraint', 'Too many failed attempts', { headers: { 'Retry-After': String(wait) } });
         // COMPAT: Prosody's admin API takes mod_tokenauth bearer tokens of an admin's session;
         // Canto takes its own API keys, with a scope, and only in the Authorization header.
         const header = request.headers.authorization;
-        const auth = await check(header === undefined ? { error: 'no key' } : credentials(request), now);
+        // Counted before the key is looked at: a burst has at most the budget checked.
+        const counted = await throttle.guard(request.ip, () => module.time(), async (fail) => {
+          const found = await check(header === undefined ? { error: 'no key' } : credentials(request), now);
+          if (typeof found === 'string') fail();
+          return found;
+        });
+        if ('wait' in counted) throw new HttpError(429, 'resource-constraint', 'Too many failed attempts', { headers: { 'Retry-After': String(counted.wait) } });
+        const auth = counted.result;
         // COMPAT: Prosody sets the challenge as an `Authorization` response header; it belongs in WWW-Authenticate.
         const challenge = { 'WWW-Authenticate': `Bearer realm="${realm.replace(/["\\]/g, '')}"` };
         if (typeof auth === 'string') {
-          throttle.fail(request.ip, now);
           if (header === undefined) module.log('debug', 'Refused API request from %s: %s', request.ip, auth);
           else refusals.note(request.ip, `Refused API request from ${request.ip}: ${auth}`);
           throw new HttpError(401, 'not-authorized', header === undefined ? 'An API key is required' : 'Invalid API key', { headers: challenge });
         }
-        throttle.pass(request.ip);
         const scopes = scopesOf(auth.record);
         if (!permits(scopes, scope)) {
           module.log('warn', 'API key %s lacks scope %s', auth.id, scope);
@@ -96,20 +99,21 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
     async function handle(request: HttpRequest): Promise<HandlerResult> {
       const now = module.time();
       // Counted before the key is looked at: a burst has at most the budget checked.
-      const wait = throttle.attempt(request.ip, now);
-      if (wait > 0) {
+      const counted = await throttle.guard(request.ip, () => module.time(), async (fail) => {
+        const found = await check(credentials(request), now);
+        if (typeof found === 'string') fail();
+        return found;
+      });
+      if ('wait' in counted) {
         throttled.add();
-        return { status: 429, headers: { 'Retry-After': String(wait) } };
+        return { status: 429, headers: { 'Retry-After': String(counted.wait) } };
       }
-
-      const auth = await check(credentials(request), now);
+      const auth = counted.result;
       if (typeof auth === 'string') {
-        throttle.fail(request.ip, now);
         authFailures.add();
         refusals.note(request.ip, `Refused invite request from ${request.ip}: ${auth}`);
         return 403;
       }
-      throttle.pass(request.ip);
       if (!permits(scopesOf(auth.record), 'invite')) {
         module.log('warn', 'Refused invite request from %s: API key %s lacks scope invite', request.ip, auth.id);
         return 403;

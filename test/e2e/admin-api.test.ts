@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { giveToServiceUser, request, runCtl, startCanto, testConfig, writeFiles, type Reply } from '../helpers/canto.js';
+import { giveToServiceUser, request, runCtl, startCanto, testConfig, writeFiles, type Reply, createKey } from '../helpers/canto.js';
 import { OpenApiChecker } from '../helpers/openapi.js';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -38,11 +38,7 @@ t.test('the admin API', async (t) => {
     'invites_api_max_failures = 1000\nhttp_paths = { invites_page = "/invite" }\nsite_name = "Example Chat"',
   );
   const server = await startCanto(t, { config, dir });
-  const key = async (...args: string[]) => {
-    const r = await runCtl(dir, ['mod_invites_api', 'create', 'example.com', ...args]);
-    if (r.code !== 0) throw new Error(r.stderr);
-    return r.stdout.trim();
-  };
+  const key = (...args: string[]) => createKey(dir, ...args);
   const admin = await key('portal', '--scope', 'admin');
   const invitesOnly = await key('invites only', '--scope', 'admin:invites');
   const seed = await key('seed');

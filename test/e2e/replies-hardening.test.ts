@@ -6,7 +6,7 @@
 import net from 'node:net';
 import t from 'tap';
 import { ERROR_PAGE_CSP } from '../../runtime/http/error-page.js';
-import { request, runCtl, startCanto, testConfig } from '../helpers/canto.js';
+import { request, runCtl, startCanto, testConfig, createKey } from '../helpers/canto.js';
 
 /** Send `bytes` (then `later`, after the first response has begun) and read until the server closes. */
 function exchange(port: number, bytes: string, later?: string): Promise<string> {
@@ -48,11 +48,7 @@ function messages(stream: string): { status: string; headers: Record<string, str
 
 t.test('hardened replies', async (t) => {
   const server = await startCanto(t, { config: testConfig(['invites', 'invites_api', 'http_admin_api'], 'invites_api_max_failures = 1000') });
-  const key = async (...args: string[]) => {
-    const r = await runCtl(server.dir, ['mod_invites_api', 'create', 'example.com', ...args]);
-    if (r.code !== 0) throw new Error(r.stderr);
-    return r.stdout.trim();
-  };
+  const key = (...args: string[]) => createKey(server.dir, ...args);
   const invites = await key('scripts');
   const admin = await key('portal', '--scope', 'admin');
   const bearer = { Authorization: `Bearer ${admin}` };

@@ -5,7 +5,7 @@
  * (`/register_api/invite/TOKEN`, `/admin_api/invites/TOKEN`) or inside a page cursor.
  */
 import t from 'tap';
-import { request, runCtl, startCanto, testConfig } from '../helpers/canto.js';
+import { request, runCtl, startCanto, testConfig, createKey } from '../helpers/canto.js';
 
 const MODULES = ['invites', 'invites_api', 'invites_page', 'register_apps', 'invites_register_web', 'invites_register_api', 'http_admin_api'];
 
@@ -18,11 +18,7 @@ function spellings(secret: string): string[] {
 t.test('debug logging shows neither API secrets nor whole invite tokens', async (t) => {
   const config = testConfig(MODULES, ['log = { { levels = { min = "debug" }, to = "console" } }', 'http_paths = { invites_page = "/invite" }', 'invites_api_max_failures = 1000'].join('\n'));
   const server = await startCanto(t, { config });
-  const key = async (...args: string[]) => {
-    const r = await runCtl(server.dir, ['mod_invites_api', 'create', 'example.com', ...args]);
-    if (r.code !== 0) throw new Error(r.stderr);
-    return r.stdout.trim();
-  };
+  const key = (...args: string[]) => createKey(server.dir, ...args);
   const invites = await key('scripts');
   const admin = await key('portal', '--scope', 'admin');
   const [id, secret] = invites.split('/') as [string, string];

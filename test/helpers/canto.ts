@@ -175,6 +175,13 @@ export function runCtl(dir: string, args: string[], opts: { env?: Record<string,
   });
 }
 
+/** `ctl mod_invites_api create example.com ARGS...` in `dir`: the key it prints, `ID/SECRET`; throws if ctl fails. */
+export async function createKey(dir: string, ...args: string[]): Promise<string> {
+  const r = await runCtl(dir, ['mod_invites_api', 'create', 'example.com', ...args]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.stdout.trim();
+}
+
 /** Copy a fixture tree (files and folders) into `to`. */
 export function copyFixtures(from: string, to: string): void {
   cpSync(from, to, { recursive: true });

@@ -76,3 +76,23 @@ t.test('when every tracked client is throttled the one seen least recently goes'
   t.equal(throttle.size, 2);
   t.same(['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((c) => throttle.retryAfter(c, 1000)), [0, 60, 60]);
 });
+
+t.test('attempts in flight make others wait, not fail: good requests at once all pass, bad ones have the budget checked', async (t) => {
+  const throttle = new FailureThrottle(10, 60);
+  const now = () => 1000;
+  const tick = () => new Promise((r) => setImmediate(r));
+  const good = await Promise.all(Array.from({ length: 40 }, (_, i) => throttle.guard('192.0.2.1', now, async () => (await tick(), i))));
+  t.same(good, Array.from({ length: 40 }, (_, i) => ({ result: i })), 'forty good attempts at once: every one is checked and passes');
+
+  let checked = 0;
+  const bad = await Promise.all(Array.from({ length: 40 }, () => throttle.guard('192.0.2.2', now, async (fail) => (checked++, await tick(), fail()))));
+  t.equal(checked, 10, 'forty bad attempts at once: ten checked');
+  t.equal(bad.filter((r) => 'wait' in r && r.wait === 60).length, 30, 'the thirty that waited find the budget spent');
+
+  const one = new FailureThrottle(1, 60);
+  const thrown = await one.guard('192.0.2.3', now, async () => {
+    throw new Error('storage down');
+  }).catch((err: Error) => err.message);
+  t.equal(thrown, 'storage down');
+  t.equal(one.attempt('192.0.2.3', 1000), 0, 'an attempt that threw no longer counts against a budget of one');
+});
