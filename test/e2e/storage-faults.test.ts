@@ -44,6 +44,10 @@ t.test('a full disk: 503 with Retry-After, nothing changed, the server stays up,
   const store = join(dir, 'data', 'example%2ecom', 'invite_token.dat');
   t.equal((await request(server.url(`/invites_api?key=${key}`))).status, 201);
   const before = readFileSync(store);
+  // The key's first use is recorded (last_used) after the answer; its file replace frees the
+  // old file's page when it lands, so wait for it before filling the disk to the last byte.
+  const keys = join(dir, 'data', 'example%2ecom', 'invite_api_keys.dat');
+  while (!readFileSync(keys, 'utf8').includes('last_used')) await new Promise((r) => setTimeout(r, 20));
 
   const filler = fill(dir);
   for (let i = 0; i < 3; i++) {
