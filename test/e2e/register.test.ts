@@ -13,7 +13,9 @@ async function setup(t: Test, hostExtra = '') {
   const server = await startCanto(t, { config: testConfig(MODULES, 'invites_register_max_failures = 12', hostExtra) });
   const generate = async (...flags: string[]) => {
     const r = await runCtl(server.dir, ['mod_invites', 'generate', 'example.com', ...flags]);
-    return /[?=]([A-Za-z0-9_-]{24})\b/.exec(r.stdout)![1]!;
+    const token = /[?=]([A-Za-z0-9_-]{24})\b/.exec(r.stdout)?.[1];
+    if (r.code !== 0 || token === undefined) throw new Error(`ctl mod_invites generate exited ${r.code}: ${r.stdout}${r.stderr}`);
+    return token;
   };
   return { server, generate, account: (u: string) => join(server.dir, 'data', 'example%2ecom', 'accounts', `${u}.dat`) };
 }
