@@ -27,7 +27,8 @@ const seen = (r: { status: number; rawHeaders: string[]; body: string }) => ({
 });
 
 t.test('inject answers exactly what the listening server answers', async (t) => {
-  const server = await startCanto(t, { config: `plugin_paths = { ${JSON.stringify(PLUGINS)} }\n${CONFIG}` });
+  // Its own data folder: without data_path the server would use the installed Prosody's (/var/lib/prosody).
+  const server = await startCanto(t, { config: `plugin_paths = { ${JSON.stringify(PLUGINS)} }\ndata_path = "data"\n${CONFIG}` });
   const host = await startHost(t, { config: CONFIG, plugins: [PLUGINS], dir: join(server.dir, 'in-process') });
   const cases: { method?: string; path: string; headers?: Record<string, string>; body?: string }[] = [
     { path: '/hello' },
