@@ -69,20 +69,33 @@ export const metricName = (name: string) => name.replace(/\//g, '__').replace(/[
 const escape = (text: string) => text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const number = (v: number) => (v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v));
 
+/** A series' identity: its labels, in name order. */
+function seriesKey(all: Labels): string {
+  const names = Object.keys(all);
+  if (names.length === 0) return '';
+  if (names.length > 1) names.sort();
+  let key = '';
+  for (const n of names) key += `${JSON.stringify(n)}=${JSON.stringify(all[n])},`;
+  return key;
+}
+
 class Family {
   readonly series = new Map<string, Series>();
+  readonly buckets: readonly number[];
   constructor(
     readonly name: string,
     readonly type: MetricType,
     readonly options: MetricOptions,
-  ) {}
-
-  get buckets(): readonly number[] {
-    return [...(this.options.buckets ?? DURATION_BUCKETS), Infinity];
+  ) {
+    this.buckets = [...(options.buckets ?? DURATION_BUCKETS), Infinity];
   }
 
   at(all: Labels): Series {
-    const key = JSON.stringify(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : 1)));
+    return this.series.get(seriesKey(all)) ?? this.#add(all);
+  }
+
+  #add(all: Labels): Series {
+    const key = seriesKey(all);
     let s = this.series.get(key);
     if (!s) {
       s = { labels: all, created: Date.now() / 1000, value: 0 };
@@ -157,7 +170,9 @@ export class MetricRegistry {
       throw new TypeError(`Metric '${full}' is a ${family.type}, not a ${type}`);
     }
     const f = family;
-    const at = (labels?: Labels) => f.at({ ...fixed, ...labels });
+    // The series of the fixed labels alone is looked up once: most samples carry no labels of their own.
+    let plain: Series | undefined;
+    const at = (labels?: Labels) => (labels === undefined ? (plain ??= f.at({ ...fixed })) : f.at({ ...fixed, ...labels }));
     const metric: Counter & Gauge & Histogram = {
       add(amount = 1, labels) {
         if (!(amount >= 0) && type === 'counter') return; // a counter never goes down
@@ -168,7 +183,8 @@ export class MetricRegistry {
       },
       sample(value, labels) {
         const s = at(labels);
-        f.buckets.forEach((le, i) => value <= le && s.counts![i]!++);
+        const { buckets } = f;
+        for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) s.counts![i]!++;
         s.value += value;
         s.count!++;
       },

@@ -5,9 +5,14 @@
 import { BlockList, isIP } from 'node:net';
 import { CantoError } from '../errors.js';
 
+/** How many addresses an AddressList remembers its answer for. */
+const KNOWN_MAX = 4096;
+
 /** A set of addresses and CIDR ranges (Prosody's util.ip match), as an option gives them. */
 export class AddressList {
   readonly #list = new BlockList();
+  /** Answers already worked out: a client sends many requests from one address. */
+  readonly #known = new Map<string, boolean>();
 
   /** Addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`); a bad entry is an error naming `option`. */
   constructor(entries: readonly string[], option = 'trusted_proxies') {
@@ -23,8 +28,14 @@ export class AddressList {
   }
 
   has(address: string): boolean {
-    const family = isIP(address);
-    return family !== 0 && this.#list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+    let found = this.#known.get(address);
+    if (found === undefined) {
+      const family = isIP(address);
+      found = family !== 0 && this.#list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+      if (this.#known.size >= KNOWN_MAX) this.#known.clear(); // bounded, whatever the addresses
+      this.#known.set(address, found);
+    }
+    return found;
   }
 }
 

@@ -78,16 +78,31 @@ export interface WriteOptions {
   keepAlive: boolean;
 }
 
+let dateSecond = -1;
+let dateText = '';
+/** Now as an HTTP date, formatted once per second. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
+
 /** Writes the whole response; throws (before anything is sent) when a header is invalid. */
 export function writeResponse(res: ServerResponse, out: Outgoing, opts: WriteOptions): void {
-  const body = typeof out.body === 'string' ? Buffer.from(out.body) : out.body;
-  const flat: string[] = ['Date', new Date().toUTCString()];
+  // A string body goes out as a string: node then sends head and body in one write, with no copy.
+  const body = out.body;
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const flat: string[] = ['Date', httpDate()];
   const push = (name: string, value: string | readonly string[]) => {
     for (const v of typeof value === 'string' ? [value] : value) flat.push(name, v);
   };
   for (const [name, value] of opts.cors) push(name, value);
   for (const [name, value] of out.headers) if (!OWNED.has(name.toLowerCase())) push(name, value);
-  if (out.status !== 204 && out.status !== 304) push('Content-Length', String(body.length));
+  if (out.status !== 204 && out.status !== 304) push('Content-Length', String(length));
   // As Prosody's README sample: `Connection: Keep-Alive` on a persistent connection.
   push('Connection', opts.keepAlive ? 'Keep-Alive' : 'close');
   res.writeHead(out.status, reasonPhrase(out.status), flat);

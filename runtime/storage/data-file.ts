@@ -13,7 +13,7 @@
  *   change, under the inter-process lock (taken once per batch), after reloading if another
  *   process changed the file, in one atomic replace. Callers hear back once it is durable, and
  *   the next commit starts only then, after giving the callers just answered a moment to come
- *   back (see #gather), so batches grow to the number of clients instead of alternating halves.
+ *   back (see CommitGather), so batches grow to the number of clients instead of alternating halves.
  * - A commit re-validates before its rename (the lock is still ours, the file is the version it
  *   read) and renames a scratch file that breaking its lock deletes, so a holder stopped for
  *   longer than the stale timeout can never replace a newer file.
@@ -22,6 +22,7 @@ import { dirname } from 'node:path';
 import { CantoError, isCantoError } from '../errors.js';
 import { rename, unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { CommitGather } from './commit-gather.js';
 import { recordCommit } from './commit-stats.js';
 import { checkStoreFolder } from './data-folder.js';
 import { currentVersion, ensureDir, errnoCode, readVersioned, removeDurable, statVersion, syncDir, writeScratch } from './durable-fs.js';
@@ -173,7 +174,7 @@ export interface DataFileOptions {
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
 
-/** A commit waits at most this long for the callers it just answered to come back. */
+/** A commit waits at most a quarter of the last one's time, and never more than this, for the callers it just answered. */
 const MAX_GATHER_MS = 100;
 /** How often a commit that lost its lock to a stale-lock breaker starts over before failing. */
 const MAX_ATTEMPTS = 3;
@@ -193,12 +194,8 @@ export class DataFile {
   #checkedThisTurn = false;
   #queue: PendingOp[] = [];
   #flushing: Promise<void> | null = null;
-  /** Set while the next commit waits for the last batch's callers: wakes it when they are back. */
-  #gathering: { count: number; wake: () => void } | null = null;
-  /** How many changes the next commit expects: those queued meanwhile plus the callers just answered. */
-  #expected = 0;
-  #lastCommitMs = 0;
-  #lastSettled = 0;
+  /** When the next commit starts: once the last one's callers are back (see CommitGather). */
+  readonly #gather = new CommitGather(1 / 4, MAX_GATHER_MS);
   /** The folder is known to exist (Prosody's mkdir cache); reset when a write finds it gone. */
   #dirReady = false;
   /** The folder was checked not to be writable by other users (see data-folder.ts). */
@@ -245,7 +242,7 @@ export class DataFile {
   change<R>(run: (changes: Changes) => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (this.#gathering && this.#queue.length >= this.#gathering.count) this.#gathering.wake();
+      this.#gather.queued(this.#queue.length);
       this.#flushing ??= this.#flushLoop();
     });
   }
@@ -293,7 +290,7 @@ export class DataFile {
     await null; // let changes queued in the same tick join the first commit
     try {
       while (this.#queue.length > 0) {
-        await this.#gather();
+        await this.#gather.ready(() => this.#queue.length);
         await this.#commit(this.#queue.splice(0));
       }
     } finally {
@@ -301,30 +298,6 @@ export class DataFile {
       // after always finds no loop running and starts one.
       this.#flushing = null;
     }
-  }
-
-  /**
-   * Before a commit that follows another: the callers just answered are usually clients that
-   * send their next request at once. Starting the commit with the changes that queued up
-   * during the last one would leave those callers to the commit after, and the clients would
-   * split into two halves that take turns for good; so wait until the changes that were queued
-   * when the last commit was answered are joined by as many as it answered, or a quarter of the
-   * last commit's time (at most MAX_GATHER_MS) has passed. A change after a quiet spell commits
-   * at once.
-   */
-  async #gather(): Promise<void> {
-    const window = Math.min(this.#lastCommitMs / 4, MAX_GATHER_MS);
-    const left = this.#lastSettled + window - performance.now();
-    if (this.#queue.length >= this.#expected || left <= 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(wake, left);
-      function wake(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#gathering = { count: this.#expected, wake };
-    });
-    this.#gathering = null;
   }
 
   async #commit(batch: PendingOp[]): Promise<void> {
@@ -365,10 +338,7 @@ export class DataFile {
       else if (failure !== null) op.reject(failure);
       else op.resolve(o?.value);
     });
-    this.#lastSettled = performance.now();
-    this.#lastCommitMs = this.#lastSettled - started;
-    this.#expected = this.#queue.length + batch.length;
-    recordCommit(batch.length, this.#lastCommitMs);
+    recordCommit('internal', batch.length, this.#gather.settled(started, batch.length, this.#queue.length));
   }
 
   /**

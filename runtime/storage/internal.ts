@@ -7,7 +7,7 @@
 import { StoreCache } from './store-cache.js';
 import { readdir } from 'node:fs/promises';
 import { CantoError } from '../errors.js';
-import { commitStats } from './commit-stats.js';
+import { commitSummary } from './commit-stats.js';
 import { copyValue, DataFile, prepareEntry } from './data-file.js';
 import type { Changes } from './data-file.js';
 import type { LockOptions } from './file-lock.js';
@@ -72,10 +72,8 @@ export class InternalDriver implements StorageDriver {
 
   async close(): Promise<void> {
     await Promise.all([...this.#files.values()].map((f) => f.idle()));
-    const { commits, changes, totalMs, maxBatch } = commitStats();
-    if (commits > 0) {
-      this.#ctx.log('info', `${commits} commits of ${changes} changes: batches of ${(changes / commits).toFixed(1)} on average (at most ${maxBatch}), ${(totalMs / commits).toFixed(1)} ms each`);
-    }
+    const summary = commitSummary('internal');
+    if (summary) this.#ctx.log('info', summary);
   }
 
   /**

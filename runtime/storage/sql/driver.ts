@@ -13,6 +13,8 @@
  * - A value Prosody could not have written (broken JSON, unknown type) is logged with host,
  *   store, user and key and read as absent; a database that is down is ERR_STORAGE_DOWN (503).
  */
+import { CommitGather } from '../commit-gather.js';
+import { commitSummary, recordCommit } from '../commit-stats.js';
 import { StoreCache } from '../store-cache.js';
 import { CantoError, isCantoError } from '../../errors.js';
 import { KEEP, REMOVE } from '../types.js';
@@ -27,6 +29,8 @@ import type { Row } from './values.js';
 
 /** Rows read per round trip when streaming a table. */
 const PAGE = 1000;
+/** A batch waits at most this long for the callers the last one answered (see CommitGather). */
+const MAX_GATHER_MS = 20;
 /** How often update() re-reads after losing a race before it reports a failure. */
 const MAX_UPDATE_TRIES = 1000;
 
@@ -60,6 +64,9 @@ export class SqlDriver implements StorageDriver {
   #engine: Promise<Engine> | undefined;
   #queue: Queued[] = [];
   #inFlight = 0;
+  #scheduled = false;
+  /** When the next batch starts: once the last one's callers are back, at most its own time later. */
+  readonly #gather = new CommitGather(1, MAX_GATHER_MS);
   #idle: (() => void)[] = [];
   readonly #turns = new Map<string, Promise<void>>();
 
@@ -100,6 +107,8 @@ export class SqlDriver implements StorageDriver {
     }
     while (this.#queue.length || this.#inFlight) await new Promise<void>((res) => this.#idle.push(res));
     await engine.close();
+    const summary = commitSummary('sql');
+    if (summary) this.#ctx.log('info', summary);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -118,6 +127,20 @@ export class SqlDriver implements StorageDriver {
   #write(op: WriteOp): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.#queue.push({ op, resolve, reject });
+      this.#gather.queued(this.#queue.length);
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Flush once the current turn of the event loop has handed out its work: every request parsed
+   * in this turn joins one batch, instead of the first going alone while the rest wait for it.
+   */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
       void this.#flush();
     });
   }
@@ -133,17 +156,22 @@ export class SqlDriver implements StorageDriver {
       return;
     }
     if (this.#inFlight >= engine.parallelWrites || !this.#queue.length) return;
-    const batch = this.#queue.splice(0);
     this.#inFlight++;
+    let batch: Queued[] = [];
+    let started = 0;
     try {
-      const applied = await engine.write(batch.map((q) => q.op));
+      await this.#gather.ready(() => this.#queue.length);
+      batch = this.#queue.splice(0);
+      started = performance.now();
+      const applied = batch.length ? await engine.write(batch.map((q) => q.op)) : [];
       batch.forEach((q, i) => q.resolve(applied[i] ?? false));
     } catch (err) {
       const failure = downError(err);
       for (const q of batch) q.reject(failure);
     } finally {
       this.#inFlight--;
-      if (this.#queue.length) void this.#flush();
+      if (batch.length) recordCommit('sql', batch.length, this.#gather.settled(started, batch.length, this.#queue.length));
+      if (this.#queue.length) this.#schedule();
       else this.#settled();
     }
   }
