@@ -36,3 +36,12 @@ t.test('short streams: empty, one run exactly, one run and one item', async (t) 
   const five = [4, 3, 1, 2, 0].map((n) => ({ n, id: 'x' }));
   t.strictSame((await collect(sortedStream(from(five), byN, 4))).map((i) => i.n), [0, 1, 2, 3, 4]);
 });
+
+t.test('run files are read a slice at a time: items longer than a slice, and characters split between slices', async (t) => {
+  // 16 KiB slices: items of 40 KB, and others whose multi-byte characters fall on every offset.
+  const big = Array.from({ length: 30 }, (_, i) => ({ n: i % 7, id: `big${i}`, note: '\u00e9'.repeat(20_000 + i) }));
+  const odd = Array.from({ length: 300 }, (_, i) => ({ n: i % 11, id: `odd${i}`, note: 'x'.repeat(i % 5) + '\u{1F600}\u20ac'.repeat(i % 13) }));
+  const items = [...big, ...odd];
+  const out = await collect(sortedStream(from(items), byN, 16));
+  t.strictSame(out, [...items].sort(byN), 'every item, whole and in order');
+});

@@ -97,6 +97,11 @@ export class SqlDriver implements StorageDriver {
     return this.#stores.open(host, store, type);
   }
 
+  /** Have the engine ready its writer now (the server, once listening), not at the first write. */
+  warm(): void {
+    void this.#engine?.then((engine) => engine.warm?.(), () => undefined);
+  }
+
   async close(): Promise<void> {
     if (!this.#engine) return;
     let engine: Engine;

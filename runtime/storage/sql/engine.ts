@@ -56,6 +56,8 @@ export interface Engine {
   lockedUpdate?(scope: Scope, key: string, compute: (row: Row | undefined) => { row: Row | null } | undefined): Promise<void>;
   /** The same for a whole keyval table: `compute` gets its rows and returns the op to apply, or undefined. */
   lockedTableUpdate?(scope: Scope, compute: (rows: KeyRow[]) => WriteOp | undefined): Promise<void>;
+  /** Get ready to write without waiting for the first write (SQLite: start the writer thread). */
+  warm?(): void;
   /** How many batches may be in flight at once. */
   readonly parallelWrites: number;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * SQLite through better-sqlite3: reads on a connection of the main thread (WAL lets them run
  * beside a writer, and an indexed lookup is microseconds), writes in a worker thread
- * (sqlite-worker.ts) so commits never block the event loop. A busy timeout makes both wait
+ * (sqlite-worker.ts, started at the first write) so commits never block the event loop. A busy timeout makes both wait
  * for another writer (ctl, another Canto, the real Prosody) instead of failing.
  */
 import { closeSync, openSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { ensureDir, FILE_MODE } from '../durable-fs.js';
 import type { DriverContext } from '../types.js';
 import type { Engine, KeyRow, Scope, WriteOp } from './engine.js';
 import { sqlOptionError } from './params.js';
+import { archiveTable, PROSODY_INDEX, PROSODY_TABLE } from './engine.js';
 import type { SqlParams } from './params.js';
 import type { Row } from './values.js';
 import type { WorkerHello, WorkerReply, WorkerRequest, WorkerSetup } from './sqlite-worker.js';
@@ -33,7 +34,9 @@ export class SqliteEngine implements Engine {
   readonly #params: SqlParams;
   readonly #ctx: DriverContext;
   #db: Database.Database | undefined;
-  #worker: Worker | undefined;
+  #worker: Promise<Worker> | undefined;
+  /** The writer thread stopped (or could not start): writes fail from then on. */
+  #stopped = false;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve(r: WorkerReply): void; reject(err: unknown): void }>();
   #get!: Statement<Row>;
@@ -61,31 +64,24 @@ export class SqliteEngine implements Engine {
       const why = err instanceof Error ? err.message.replace(/, open '.*'$/, '') : String(err);
       throw sqlOptionError(`cannot open the SQLite3 database ${database}: ${why}`, where);
     }
-    const worker = new Worker(WORKER, {
-      execArgv: [], // not the test runner's loaders: the worker is compiled JavaScript
-      workerData: { database, manageTables: this.#ctx.options.get('sql_manage_tables') !== false, busyTimeoutMs: BUSY_TIMEOUT_MS, lockHoldMs: LOCK_HOLD_MS } satisfies WorkerSetup,
-    });
-    const hello = await new Promise<WorkerHello>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    }).catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
-    if (!hello.ok) {
-      await worker.terminate();
-      throw sqlOptionError(`cannot use the SQLite3 database ${database}: ${hello.error}`, where);
-    }
-    worker.on('message', (reply: WorkerReply) => {
-      const waiting = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      waiting?.resolve(reply);
-    });
-    worker.on('error', (err) => this.#failAll(err));
-    worker.on('exit', () => this.#failAll(new Error('the SQLite writer thread stopped')));
-    this.#worker = worker;
-
     // Loaded here, not at the top: ctl and the server load this package only when a host uses SQLite.
     const { default: Sqlite } = await import('better-sqlite3');
     const db = new Sqlite(database, { timeout: BUSY_TIMEOUT_MS });
     this.#db = db;
+    try {
+      // As the writer does (sqlite-worker.ts open): here so that a database that cannot be used
+      // is reported at start and by `ctl check`, whether or not anything is ever written.
+      db.pragma('journal_mode = WAL');
+      if (this.#ctx.options.get('sql_manage_tables') !== false) {
+        db.exec(PROSODY_TABLE + PROSODY_INDEX + archiveTable('INTEGER PRIMARY KEY AUTOINCREMENT').join(''));
+      } else if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'prosody'").get()) {
+        throw new Error("the table 'prosody' does not exist and sql_manage_tables = false");
+      }
+    } catch (err) {
+      db.close();
+      this.#db = undefined;
+      throw sqlOptionError(`cannot use the SQLite3 database ${database}: ${err instanceof Error ? err.message : String(err)}`, where);
+    }
     const scope = '"host"=? AND "user"=? AND "store"=?';
     this.#get = db.prepare(`SELECT "type", "value" FROM "prosody" WHERE ${scope} AND "key"=? LIMIT 1`);
     this.#rows = db.prepare(`SELECT "key", "type", "value" FROM "prosody" WHERE ${scope}`);
@@ -95,10 +91,48 @@ export class SqliteEngine implements Engine {
     this.#users = db.prepare(`SELECT DISTINCT "user" FROM "prosody" WHERE "host"=? AND "store"=? AND "user" != ''`);
   }
 
+  /** Start the writer thread now rather than at the first write (the server does, once listening). */
+  warm(): void {
+    void this.#writer().catch(() => undefined);
+  }
+
+  /**
+   * The writer thread, started at the first write: a command that only reads (`ctl mod_invites
+   * list`) never pays for a second JavaScript heap.
+   */
+  #writer(): Promise<Worker> {
+    if (this.#stopped) return Promise.reject(new Error('the SQLite writer thread is not running'));
+    this.#worker ??= (async () => {
+      const database = this.#params.database;
+      const worker = new Worker(WORKER, {
+        execArgv: [], // not the test runner's loaders: the worker is compiled JavaScript
+        workerData: { database, manageTables: this.#ctx.options.get('sql_manage_tables') !== false, busyTimeoutMs: BUSY_TIMEOUT_MS, lockHoldMs: LOCK_HOLD_MS } satisfies WorkerSetup,
+      });
+      const hello = await new Promise<WorkerHello>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      }).catch((err: unknown) => ({ ok: false as const, error: err instanceof Error ? err.message : String(err) }));
+      if (!hello.ok) {
+        this.#stopped = true;
+        await worker.terminate();
+        throw new Error(`cannot write to the SQLite3 database ${database}: ${hello.error}`);
+      }
+      worker.on('message', (reply: WorkerReply) => {
+        const waiting = this.#pending.get(reply.id);
+        this.#pending.delete(reply.id);
+        waiting?.resolve(reply);
+      });
+      worker.on('error', (err) => this.#failAll(err));
+      worker.on('exit', () => this.#failAll(new Error('the SQLite writer thread stopped')));
+      return worker;
+    })();
+    return this.#worker;
+  }
+
   #failAll(err: unknown): void {
     for (const waiting of this.#pending.values()) waiting.reject(err);
     this.#pending.clear();
-    this.#worker = undefined;
+    this.#stopped = true;
   }
 
   async get(s: Scope, key: string): Promise<Row | undefined> {
@@ -121,9 +155,9 @@ export class SqliteEngine implements Engine {
     return this.#users.all(host, store).map((r) => r.user);
   }
 
-  #send(msg: DistributiveOmit<WorkerRequest, 'id'>): Promise<WorkerReply> {
-    const worker = this.#worker;
-    if (!worker) return Promise.reject(new Error('the SQLite writer thread is not running'));
+  async #send(msg: DistributiveOmit<WorkerRequest, 'id'>): Promise<WorkerReply> {
+    const worker = await this.#writer();
+    if (this.#stopped) throw new Error('the SQLite writer thread is not running');
     const id = this.#nextId++;
     return new Promise<WorkerReply>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
@@ -171,11 +205,12 @@ export class SqliteEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    const worker = this.#worker;
-    if (worker) {
-      await this.#send({ kind: 'close' }).catch(() => undefined);
-      await worker.terminate();
-      this.#worker = undefined;
+    const started = this.#worker;
+    if (started) {
+      const worker = await started.catch(() => undefined);
+      if (worker && !this.#stopped) await this.#send({ kind: 'close' }).catch(() => undefined);
+      await worker?.terminate();
+      this.#stopped = true;
     }
     this.#db?.close();
     this.#db = undefined;

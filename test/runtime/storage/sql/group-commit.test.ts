@@ -4,7 +4,7 @@
  * halves that take turns. SQLite's write lock is held by another connection to line the halves
  * up, as a slow commit would.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageManager } from '../../../../runtime/storage/manager.js';
@@ -12,7 +12,7 @@ import { onCommit } from '../../../../runtime/storage/commit-stats.js';
 
 const HOST = 'example.com';
 
-async function sqlite(t: Tap.Test) {
+async function sqlite(t: Test) {
   const dir = t.testdir({});
   const database = join(dir, 'prosody.sqlite');
   const options: Record<string, unknown> = { storage: 'sql', sql: { driver: 'SQLite3', database } };
