@@ -7,12 +7,10 @@
  * Env: BENCH_LIST_COUNT (pending invites, default 1,000,000). Writes its section of
  * bench/RESULTS.md between the sql-list markers.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { PROSODY_INDEX, PROSODY_TABLE } from '../runtime/storage/sql/engine.js';
+import { fillSqlite, inviteRow } from '../test/helpers/sqlite-rows.js';
 import { CTL_BIN, ROOT, SERVER_BIN, inviteUrl } from './lib/canto.js';
 import { load } from './lib/load.js';
 import { memoryOf, run, start } from './lib/processes.js';
@@ -32,22 +30,10 @@ async function main(): Promise<void> {
   writeFileSync(config, ['http_ports = { 0 }', 'https_ports = { }', `http_default_host = "${HOST}"`, 'data_path = "data"', 'storage = "sql"', 'sql = { driver = "SQLite3", database = "prosody.sqlite" }', 'modules_enabled = { "invites", "invites_api" }', ...(process.getuid?.() === 0 ? ['run_as_root = true'] : []), `VirtualHost "${HOST}"`, ''].join('\n'));
   mkdirSync(join(dir, 'data'));
   const file = join(dir, 'data', 'prosody.sqlite');
-  closeSync(openSync(file, 'a', 0o640));
   say(`${int(COUNT)} invites into ${file}; load average ${load3()}`);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.exec(PROSODY_TABLE + PROSODY_INDEX);
-  const insert = db.prepare('INSERT INTO "prosody" ("host","user","store","key","type","value") VALUES (?,?,?,?,?,?)');
   const now = Math.floor(Date.now() / 1000);
-  db.transaction(() => {
-    for (let i = 0; i < COUNT; i++) {
-      const token = randomBytes(18).toString('base64url');
-      const created = now - 86400 + (i % 86400); // a day of invites, many per second
-      const value = { type: 'register', jid: HOST, token, allow_registration: true, uri: `xmpp:${HOST}?register;preauth=${token}`, created_at: created, expires: created + 7 * 86400, additional_data: { source: 'api/token/prefill0000' } };
-      insert.run(HOST, '', 'invite_token', token, 'json', JSON.stringify(value));
-    }
-  })();
-  db.close();
+  // A day of invites, many per second.
+  fillSqlite(file, COUNT, (i) => inviteRow(HOST, now - 86400 + (i % 86400), { additional_data: { source: 'api/token/prefill0000' } }));
   const made = await run(process.execPath, [CTL_BIN, '--config', config, 'mod_invites_api', 'create', HOST, 'bench'], { cwd: dir });
   if (made.code !== 0) throw new Error(`ctl failed: ${made.stderr}`);
   const key = made.stdout.trim();

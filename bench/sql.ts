@@ -9,14 +9,13 @@
  *
  * Env: BENCH_SQL_SECONDS (load per case, default 5), BENCH_SQL_MILLION=0 to leave out 1M.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PROSODY_INDEX, PROSODY_TABLE } from '../runtime/storage/sql/engine.js';
+import { fillSqlite, inviteRow as sharedInviteRow } from '../test/helpers/sqlite-rows.js';
 import { CTL_BIN, ROOT, SERVER_BIN, inviteUrl } from './lib/canto.js';
 import { load, type LoadResult } from './lib/load.js';
 import { memoryOf, run, start, type Running } from './lib/processes.js';
@@ -43,26 +42,11 @@ function tempDir(): string {
 }
 
 /** An account invite row exactly as mod_invites stores one minted through the API. */
-function inviteRow(now: number): [string, string, string, string, string, string] {
-  const token = randomBytes(18).toString('base64url');
-  const value = JSON.stringify({
-    type: 'register', jid: HOST, token, allow_registration: true, uri: `xmpp:${HOST}?register;preauth=${token}`,
-    created_at: now, expires: now + WEEK, additional_data: { source: 'api/token/prefill0000' },
-  });
-  return [HOST, '', 'invite_token', token, 'json', value];
-}
+const inviteRow = (now: number) => sharedInviteRow(HOST, now, { additional_data: { source: 'api/token/prefill0000' } });
 
 function prefillSqlite(file: string, count: number): void {
-  closeSync(openSync(file, 'a', 0o640));
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.exec(PROSODY_TABLE + PROSODY_INDEX);
-  const insert = db.prepare('INSERT INTO "prosody" ("host","user","store","key","type","value") VALUES (?,?,?,?,?,?)');
   const now = Math.floor(Date.now() / 1000);
-  db.transaction(() => {
-    for (let i = 0; i < count; i++) insert.run(...inviteRow(now));
-  })();
-  db.close();
+  fillSqlite(file, count, () => inviteRow(now));
 }
 
 async function prefillPostgres(database: string, count: number): Promise<void> {

@@ -3,14 +3,12 @@
  * through runs sorted on disk, and is byte for byte what sorting the whole store gives —
  * oldest first, ties by token, expired invites left out, the count last.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import t from 'tap';
-import { PROSODY_INDEX, PROSODY_TABLE } from '../../runtime/storage/sql/engine.js';
 import { SORT_RUN_SIZE } from '../../runtime/sorted-stream.js';
 import { giveToServiceUser, runCtl, testConfig, writeFiles } from '../helpers/canto.js';
+import { fillSqlite, inviteRow } from '../helpers/sqlite-rows.js';
 
 const HOST = 'example.com';
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
@@ -19,28 +17,19 @@ t.test('the list of 2.5 sort runs of invites is ordered and identical to a whole
   const dir = t.testdir();
   writeFiles(dir, { 'prosody.cfg.lua': testConfig(['invites'], 'storage = "sql"\nsql = { driver = "SQLite3", database = "prosody.sqlite" }') });
   mkdirSync(join(dir, 'data'), { mode: 0o750 });
-  const file = join(dir, 'data', 'prosody.sqlite');
-  closeSync(openSync(file, 'a', 0o640));
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.exec(PROSODY_TABLE + PROSODY_INDEX);
-  const insert = db.prepare('INSERT INTO "prosody" ("host","user","store","key","type","value") VALUES (?,?,?,?,?,?)');
   const now = Math.floor(Date.now() / 1000);
   const count = Math.floor(SORT_RUN_SIZE * 2.5);
   const expected: { created: number; token: string; line: string }[] = [];
-  db.transaction(() => {
-    for (let i = 0; i < count + 40; i++) {
-      const token = randomBytes(18).toString('base64url');
-      const created = now - 100_000 + ((i * 7919) % 5000); // many invites share a second
-      const expired = i >= count; // the last 40 are past their expiry
-      const expires = expired ? now - 60 : created + 7 * 86400;
-      const source = i % 3 === 0 ? `api/token/key${i % 7}` : undefined;
-      const value = { type: 'register', jid: HOST, token, allow_registration: true, uri: `xmpp:${HOST}?register;preauth=${token}`, created_at: created, expires, ...(source && { additional_data: { source } }) };
-      insert.run(HOST, '', 'invite_token', token, 'json', JSON.stringify(value));
-      if (!expired) expected.push({ created, token, line: [token, 'register', iso(expires), source ? `account; via ${source}` : 'account'].join('\t') });
-    }
-  })();
-  db.close();
+  fillSqlite(join(dir, 'data', 'prosody.sqlite'), count + 40, (i) => {
+    const created = now - 100_000 + ((i * 7919) % 5000); // many invites share a second
+    const expired = i >= count; // the last 40 are past their expiry
+    const expires = expired ? now - 60 : created + 7 * 86400;
+    const source = i % 3 === 0 ? `api/token/key${i % 7}` : undefined;
+    const row = inviteRow(HOST, created, { expires, ...(source && { additional_data: { source } }) });
+    const token = row[3];
+    if (!expired) expected.push({ created, token, line: [token, 'register', iso(expires), source ? `account; via ${source}` : 'account'].join('\t') });
+    return row;
+  });
   giveToServiceUser(join(dir, 'data'));
   expected.sort((a, b) => a.created - b.created || (a.token < b.token ? -1 : 1));
 
