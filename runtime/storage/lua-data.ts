@@ -524,10 +524,9 @@ class Parser {
     this.named = false;
     if (c === C_LBRACK && this.longBracketLevel() < 0) {
       this.pos++;
-      const discard = this.discard;
-      this.discard = false; // a key is always wanted (and `[{}]` must still be refused)
+      // While discarding, a string key reads as '' and a table as {}: still enough to refuse
+      // `[{}]` and `[nil]`, without decoding every key of a value nobody asked for.
       const k = this.value();
-      this.discard = discard;
       if (k === undefined || (typeof k === 'number' && Number.isNaN(k))) this.fail('table index is nil or NaN', fieldStart);
       if (typeof k === 'object') this.fail('table keys must be strings, numbers or booleans', fieldStart);
       this.named = typeof k === 'string';
