@@ -103,6 +103,12 @@ async function startCanto(node: Node): Promise<{ running: Running; url: string }
   return { running, url: inviteUrl(Number(port), node.key) };
 }
 
+/** The group commits of one case (the server logs them when it stops): how full the batches were. */
+function commitRow(running: Running): Row {
+  const m = /(\d+) commits of (\d+) changes: batches of ([\d.]+) on average \(at most (\d+)\), ([\d.]+) ms each/.exec(running.stderr());
+  return { measure: 'its group commits, burst and sustained', result: m ? `${int(Number(m[1]))} commits, batch ${m[3]} avg (max ${m[4]}), ${m[5]} ms each` : 'not logged', ratio: '', target: '' };
+}
+
 /** A burst near the prefill size, then the sustained run; both at `connections`. */
 async function measure(url: string, connections: number): Promise<{ burst: LoadResult; sustained: LoadResult }> {
   await load(url, { amount: 300 }, connections);
@@ -239,6 +245,7 @@ async function main(): Promise<void> {
       }
     } finally {
       await server.running.stop();
+      rows.push(commitRow(server.running));
     }
   }
   loads.push(`after SQLite: ${uptimeText()}`);
@@ -277,6 +284,7 @@ async function main(): Promise<void> {
         }
       } finally {
         await server.running.stop();
+        rows.push(commitRow(server.running));
         await dropPostgres(database);
       }
     }
