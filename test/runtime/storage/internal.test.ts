@@ -1,4 +1,5 @@
 import t from 'tap';
+import { roundTripClients } from '../../helpers/halves.js';
 import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -452,14 +453,7 @@ t.test('group commit: clients split into two halves are joined into one batch ag
   const map = driver(dir).open(HOST, 'halves', 'map');
   const sizes: number[] = [];
   t.teardown(onCommit((batch) => sizes.push(batch)));
-  let n = 0;
-  // A client sends its next request after an I/O round trip (here: the next event-loop turn).
-  const client = async (rounds: number) => {
-    for (let i = 0; i < rounds; i++) {
-      await map.set(null, `k${n++}`, i);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
+  const client = roundTripClients(map);
   const other = await acquireLock(join(dir, HOST_DIR, 'halves.dat'));
   const first = Array.from({ length: 4 }, () => client(6)); // the first half: one commit, held by the lock
   await new Promise((resolve) => setImmediate(resolve));

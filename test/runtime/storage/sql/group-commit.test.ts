@@ -5,6 +5,7 @@
  * up, as a slow commit would.
  */
 import t, { type Test } from 'tap';
+import { roundTripClients } from '../../../helpers/halves.js';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageManager } from '../../../../runtime/storage/manager.js';
@@ -40,14 +41,7 @@ t.test('clients split into two halves are joined into one batch again', async (t
   await map.set(null, 'warm', 0); // the tables exist and the writer has committed once
   const sizes: number[] = [];
   t.teardown(onCommit((batch) => sizes.push(batch)));
-  let n = 0;
-  // A client sends its next request after an I/O round trip (here: the next event-loop turn).
-  const client = async (rounds: number) => {
-    for (let i = 0; i < rounds; i++) {
-      await map.set(null, `k${n++}`, i);
-      await nextTurn();
-    }
-  };
+  const client = roundTripClients(map);
   const other = new Database(database);
   t.teardown(() => other.close());
   other.prepare('BEGIN IMMEDIATE').run(); // another process holds the write lock
