@@ -5,6 +5,7 @@
 import { parsePeriod, UsageError } from 'canto/module-api';
 import type { CtlCommand, CtlContext } from 'canto/module-api';
 import type { Invite, InviteRecord, InvitesApi, InvitesOptions } from './types.js';
+import { kindOf } from './invites.js';
 import { jidNode, nodeprep } from './username.js';
 
 type Context = CtlContext<InvitesApi, InvitesOptions>;
@@ -31,14 +32,15 @@ async function landingPageLoaded(ctx: Context): Promise<boolean> {
   }
 }
 
-/** One line saying what an invite is for, for `list`. */
+/** One line saying what an invite is for, for `list`; it starts with its kind, as the admin API gives it. */
 function describe(invite: Invite): string {
   const data = invite.additional_data ?? {};
   const node = jidNode(invite.jid);
   const parts: string[] = [];
-  if (invite.type === 'roster') parts.push(`contact of ${node}` + (invite.allow_registration ? ' (may register)' : ''));
-  else if (typeof data.allow_reset === 'string') parts.push(`password reset for ${data.allow_reset}`);
-  else parts.push(node === undefined ? 'account' : `account ${node}`);
+  const kind = kindOf(invite);
+  if (kind === 'contact') parts.push(`contact of ${node}` + (invite.allow_registration ? ' (may register)' : ''));
+  else if (kind === 'reset') parts.push(`password reset for ${String(data.allow_reset)}`);
+  else parts.push(node === undefined ? kind : `${kind} ${node}`);
   if (Array.isArray(data.groups) && data.groups.length) parts.push(`groups: ${data.groups.join(', ')}`);
   // 0.12 stores roles as a set ({["prosody:admin"]=true}); accept a list too.
   const roles = Array.isArray(data.roles) ? data.roles.map(String) : typeof data.roles === 'object' ? Object.keys(data.roles) : [];
@@ -126,6 +128,7 @@ const show: Command = {
     const now = ctx.module.time();
     ctx.out(`token: ${invite.token}`);
     ctx.out(`type: ${invite.type}`);
+    ctx.out(`kind: ${invite.kind}`);
     ctx.out(`jid: ${invite.jid}`);
     ctx.out(`uri: ${invite.uri}`);
     if (invite.landing_page) ctx.out(`landing_page: ${invite.landing_page}`);

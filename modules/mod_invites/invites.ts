@@ -37,7 +37,11 @@ export function kindOf(invite: Invite): InviteKind {
   const data = invite.additional_data ?? {};
   if (invite.type === 'roster') return 'contact';
   if (typeof data.allow_reset === 'string') return 'reset';
-  if (invite.reusable === true || (Array.isArray(data.groups) && data.groups.length > 0)) return 'group';
+  // Only a group invite with a ttl is reusable without a use limit (Prosody's create_group); one
+  // with max_uses is reusable because of the limit, and stays an account invite. Storage cannot
+  // tell a single-use group invite from an account invite that adds to groups: both are 'group'.
+  if (invite.reusable === true && invite.max_uses === undefined) return 'group';
+  if (Array.isArray(data.groups) && data.groups.length > 0) return 'group';
   return 'account';
 }
 

@@ -42,7 +42,7 @@ t.test('an invite made over the admin API and used on the web form shows its use
   const made = await call('POST', '/invites/account', { max_uses: 2, note: 'for the team' });
   t.equal(made.status, 200);
   const invite = JSON.parse(made.body) as InviteJson;
-  t.match(invite, { uses: 0, used_by: [], status: 'pending', valid: true, max_uses: 2, kind: 'group' });
+  t.match(invite, { uses: 0, used_by: [], status: 'pending', valid: true, max_uses: 2, kind: 'account' });
 
   const first = await submitForm(server, invite.id, { user: 'Newcomer', password: 'long-enough-pw' });
   t.equal(first.status, 200);
@@ -62,7 +62,7 @@ t.test('an invite made over the admin API and used on the web form shows its use
   t.same(users.map((u) => u.username), ['newcomer', 'second']);
   for (const user of users) {
     t.equal(user.invite?.id, invite.id, `${user.username} was made with the invite`);
-    // A reusable invite (max_uses above 1) is of the group kind, whichever route made it.
+    // An account invite stays one whatever its use limit, on the invite and on the user.
     t.equal(user.invite?.kind, invite.kind);
     t.ok(Number.isInteger(user.invite?.used_at) && user.invite!.used_at > 1_700_000_000);
     t.match(user.invite?.source, /^api\/token\/[A-Za-z0-9_-]+$/, 'made through an API key');

@@ -131,7 +131,11 @@ t.test('the admin API', async (t) => {
     t.match(full, { jid: 'newbie@example.com', groups: ['team'], roles: ['prosody:admin'], note: 'for the new hire', kind: 'group' });
     t.equal(Number(full.expires) - Number(full.created_at), 3600);
     const multi = json(await post('/invites/account', { max_uses: 3 }));
-    t.match(multi, { reusable: true, max_uses: 3, uses: 0 });
+    t.match(multi, { reusable: true, max_uses: 3, uses: 0, kind: 'account' }, 'an account invite whatever its use limit');
+    const shown = await runCtl(dir, ['mod_invites', 'show', 'example.com', String(multi.id)]);
+    t.match(shown.stdout, /^kind: account$/m, 'ctl show agrees');
+    const listed = await runCtl(dir, ['mod_invites', 'list', 'example.com']);
+    t.match(listed.stdout, new RegExp(`^${String(multi.id)}\\tregister\\t\\S+\\taccount; reusable; used 0/3;`, 'm'), 'and so does ctl list');
   });
 
   await t.test('POST /invites/group and /invites/reset', async (t) => {

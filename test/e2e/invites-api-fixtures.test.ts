@@ -65,7 +65,7 @@ t.test("Prosody's data", async (t) => {
     t.equal(lines.at(-1), `${lines.length - 1} pending invites`);
     t.match(listed.stdout, 'GPFTXTTPf-dJri1bvRH6LaGl\tregister\t2026-11-23T11:53:36Z\tpassword reset for alice\n');
     t.match(listed.stdout, 'pEwipQvv-eBQ-HXgywhqPmI4\troster\t2026-11-29T11:53:39Z\tcontact of alice (may register)\n');
-    t.match(listed.stdout, 'ek8Yjiy24n5v2d_L_-DGefID\tregister\t2026-11-29T11:53:36Z\taccount; groups: friends\n');
+    t.match(listed.stdout, 'ek8Yjiy24n5v2d_L_-DGefID\tregister\t2026-11-29T11:53:36Z\tgroup; groups: friends\n');
     t.match(listed.stdout, 'gggqf_dCiUua0NrlMxVt76Oz\tregister\t2026-11-29T11:53:39Z\taccount; via api/token/32Cmdy9Xpv_d\n');
 
     const shown = await runCtl(dir, ['mod_invites', 'show', 'example.com', '8asXxjF3jpD7Uezf90KM56f2'], { env });
@@ -75,6 +75,7 @@ t.test("Prosody's data", async (t) => {
       [
         'token: 8asXxjF3jpD7Uezf90KM56f2',
         'type: register',
+        'kind: account',
         'jid: bob@example.com',
         'uri: xmpp:bob@example.com?register;preauth=8asXxjF3jpD7Uezf90KM56f2',
         'landing_page: https://example.com/invites_page?8asXxjF3jpD7Uezf90KM56f2',

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { collect } from '../../../runtime/storage/types.js';
 import { memoryStore } from '../../helpers/memory-store.js';
-import { createInvites } from '../../../modules/mod_invites/invites.js';
+import { createInvites, kindOf } from '../../../modules/mod_invites/invites.js';
 import type { Invite } from '../../../modules/mod_invites/types.js';
 
 function setup(start = 1_800_000_000) {
@@ -131,7 +131,7 @@ t.test('max_uses: a reusable invite works that many times, even under racing use
   t.equal(invite.reusable, true);
   t.equal(invite.max_uses, 3);
   t.match(await invites.use(invite.token, 'Ann'), { ok: true, invite: { uses: 0, max_uses: 3 } });
-  t.match(await invites.record(invite.token), { status: 'pending', uses: 1, used_by: ['ann'], kind: 'group' });
+  t.match(await invites.record(invite.token), { status: 'pending', uses: 1, used_by: ['ann'], kind: 'account' }, 'an account invite whatever its use limit');
   const results = await Promise.all(['bea', 'cid', 'dan', 'eve'].map((u) => invites.use(invite.token, u)));
   t.equal(results.filter((r) => r.ok).length, 2, 'only two more of four racing uses succeed');
   t.same(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason), ['token-used', 'token-used']);
@@ -143,6 +143,8 @@ t.test('max_uses: a reusable invite works that many times, even under racing use
   t.same(events.filter(([e]) => e === 'invite-used').map(([, d]) => (d as { uses: number }).uses), [1, 2, 3]);
   t.same(await invites.createAccount('bob', undefined, undefined, 5).then((i) => [i.reusable, i.max_uses]), [undefined, undefined], 'a username-bound invite stays single-use');
   await t.rejects(invites.createGroup(['g'], undefined, 60, 0), RangeError);
+  t.equal(kindOf(await invites.createGroup([], undefined, 60)), 'group', 'a group invite with a ttl is reusable and a group invite');
+  t.equal(kindOf(await invites.createAccount(undefined, undefined, 60, 2)), 'account');
 });
 
 t.test('each use is recorded on the account', async (t) => {
