@@ -177,6 +177,7 @@ export class Host {
           getItems: (kind) => (this.#items.get(kind) ?? []).map((e) => e.item),
           itemEvents: (kind) => [...(this.#items.get(kind) ?? [])],
           openStore: (store, type) => rt.storage.open(this.name, store, type),
+          openArchive: (store, driverFor) => rt.storage.openArchive(this.name, store, driverFor),
           hook: (event, handler, priority) => this.events.on(event, handler, priority, log),
           fireEvent: (event, data) => this.events.fire(event, data),
           fireEventAsync: (event, data) => this.events.fireAsync(event, data),

@@ -28,14 +28,16 @@ import type { JSONSchemaType } from 'ajv';
 
 export type { JSONSchemaType } from 'ajv';
 import type { HttpApp, RouteHandler } from './http/types.js';
-import type { KeyvalStore, MapStore, StoreValue } from './storage/types.js';
+import type { ArchiveStore, KeyvalStore, MapStore, StoreValue } from './storage/types.js';
 import type { Accounts } from './accounts/accounts.js';
 import type { FamilySnapshot, Metric, MetricOptions, MetricType } from './metrics.js';
 
 export type { Accounts, UserEvent } from './accounts/accounts.js';
 
 export type { CorsOptions, HttpApp, RouteHandler, RouteValue } from './http/types.js';
-export type { Keep, KeyvalStore, MapStore, Removal, StoreTable, StoreUser, StoreValue } from './storage/types.js';
+export type { ArchiveItem, ArchiveStore, Keep, KeyvalStore, MapStore, Removal, StoreTable, StoreUser, StoreValue } from './storage/types.js';
+export type { XmlElement } from './xml.js';
+export { childText } from './xml.js';
 /**
  * `KEEP`: return it from `MapStore.update` to write nothing. `REMOVE`: deletes a key in
  * `MapStore.setKeys`. `isStoreTable`: whether a stored value is a table with string keys.
@@ -375,6 +377,13 @@ export interface ModuleApi<Options = Record<string, unknown>> {
    */
   openStore(name: string | undefined, type: 'map'): MapStore<StoreValue>;
   openStore(name?: string, type?: 'keyval'): KeyvalStore;
+  /**
+   * An archive store, read only (Prosody `archive`: a stanza per item). `driverFor` names the
+   * store whose `storage` entry picks the driver, when that is not the store itself: mod_pep
+   * keeps `pep_<node>` archives on the driver of `pep_data`.
+   * @example const nicks = module.openStore('pep_http://jabber.org/protocol/nick', 'archive', { driverFor: 'pep_data' });
+   */
+  openStore(name: string, type: 'archive', options?: { driverFor?: string }): ArchiveStore;
 
   /**
    * Handle an event on this host's bus. Higher priority runs first (default 0). Returns the

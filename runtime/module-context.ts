@@ -10,7 +10,7 @@ import type { EventHandler, ItemEvent, LogLevel, ModuleApi, ModuleStatus, Proces
 import { isStatusType, nextStatus } from './module-status.js';
 import type { HttpApp } from './http/types.js';
 import { staticFiles } from './http/static-files.js';
-import type { KeyvalStore, MapStore } from './storage/types.js';
+import type { ArchiveStore, KeyvalStore, MapStore } from './storage/types.js';
 import type { Accounts } from './accounts/accounts.js';
 import type { Logger } from './log.js';
 import { metrics } from './metrics.js';
@@ -46,6 +46,7 @@ export interface ContextServices {
   /** The items of a kind with the module that provided each. */
   itemEvents(kind: string): ItemEvent[];
   openStore(name: string, type: 'keyval' | 'map'): KeyvalStore | MapStore;
+  openArchive(name: string, driverFor: string | undefined): ArchiveStore;
   hook(event: string, handler: EventHandler, priority: number): () => void;
   fireEvent(event: string, data: unknown): unknown;
   fireEventAsync(event: string, data: unknown): Promise<unknown>;
@@ -199,7 +200,8 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
       if (existing) for (const event of s.itemEvents(kind)) added(event as ItemEvent<T>);
     },
 
-    openStore: ((name?: string, type: 'keyval' | 'map' = 'keyval') => s.openStore(name ?? s.name, type)) as ModuleApi['openStore'],
+    openStore: ((name?: string, type: 'keyval' | 'map' | 'archive' = 'keyval', options?: { driverFor?: string }) =>
+      type === 'archive' ? s.openArchive(name ?? s.name, options?.driverFor) : s.openStore(name ?? s.name, type)) as ModuleApi['openStore'],
 
     hook: (event, handler, priority = 0) => {
       const unhook = s.hook(event, handler as EventHandler, priority);

@@ -5,16 +5,18 @@
  * is `<host>/<store>.dat`. So `map` and `keyval` of the same store name see the same data.
  */
 import { StoreCache } from './store-cache.js';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { CantoError } from '../errors.js';
 import { commitSummary } from './commit-stats.js';
 import { copyValue, DataFile, prepareEntry } from './data-file.js';
 import type { Changes } from './data-file.js';
 import type { LockOptions } from './file-lock.js';
 import { errnoCode, removeDurable } from './durable-fs.js';
+import { parseList } from './lua-data.js';
 import { dataFile, decode, hostDir, storeDir } from './paths.js';
+import { archiveItem } from './archive-item.js';
 import { KEEP, REMOVE } from './types.js';
-import type { DriverContext, Keep, KeyvalStore, MapStore, Removal, StorageDriver, StoreTable, StoreType, StoreUser, StoreValue } from './types.js';
+import type { ArchiveStore, DriverContext, Keep, KeyvalStore, MapStore, Removal, StorageDriver, StoreTable, StoreType, StoreUser, StoreValue } from './types.js';
 
 function tableOf(values: Iterable<readonly [string, StoreValue]>): StoreTable {
   const out: StoreTable = {};
@@ -95,6 +97,32 @@ export class InternalDriver implements StorageDriver {
         await removeDurable(dataFile(this.#ctx.dataPath, host, store, user, 'list'));
       }),
     );
+  }
+
+  /**
+   * A user's archive is `<host>/<store>/<user>.list`, `item({...});` per item, oldest first
+   * (mod_storage_internal). Read whole at each call: Prosody rewrites or appends to it.
+   */
+  openArchive(host: string, store: string): ArchiveStore {
+    return {
+      latest: async (user) => {
+        const path = dataFile(this.#ctx.dataPath, host, store, user, 'list');
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(path);
+        } catch (err) {
+          if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
+          throw err;
+        }
+        try {
+          const items = parseList(bytes, path);
+          return items.length ? archiveItem(items[items.length - 1], items.length) : undefined;
+        } catch (err) {
+          this.#ctx.log('warn', `Skipping the broken archive of ${user}@${host} in store ${store}: ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        }
+      },
+    };
   }
 
   /** Stores with a host-level file or a users' folder under `<data>/<host>/` (Prosody's driver:stores). */

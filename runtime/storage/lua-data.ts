@@ -709,3 +709,32 @@ export function parseItem(bytes: Buffer, start: number, end: number, file: strin
   p.end();
   return value;
 }
+
+/**
+ * The items of a list file (`<store>/<user>.list`, Prosody's datamanager.list_load): a chunk of
+ * `item(<value>);` calls (`item{...}` too), in file order. Errors are ERR_STORAGE_PARSE with the
+ * line; as Lua would, a broken file yields no items at all.
+ */
+export function parseList(bytes: Buffer, file: string): StoreValue[] {
+  const p: Parser = new Parser(bytes.toString('latin1'), file, bytes);
+  const items: StoreValue[] = [];
+  p.skip();
+  p.skipBom();
+  for (p.skip(); p.pos < p.src.length; p.skip()) {
+    const start = p.pos;
+    if (p.readName() !== 'item') p.fail("'item' expected", start);
+    p.skip();
+    let value: StoreValue | undefined;
+    if (p.src.charCodeAt(p.pos) === C_LBRACE) value = p.value();
+    else {
+      p.expect(C_LPAREN, '(');
+      value = p.value();
+      p.expect(C_RPAREN, ')');
+    }
+    if (value === undefined) p.fail('nil is not a storable value');
+    items.push(value);
+    p.skip();
+    if (p.src.charCodeAt(p.pos) === C_SEMI) p.pos++;
+  }
+  return items;
+}

@@ -14,7 +14,7 @@ import type { SourcePosition } from '../errors.js';
 import { isTable } from '../options.js';
 import { InternalDriver } from './internal.js';
 import { SQL_DRIVER } from './sql/driver.js';
-import type { DriverContext, KeyvalStore, MapStore, StorageDriver, StoreType } from './types.js';
+import type { ArchiveStore, DriverContext, KeyvalStore, MapStore, StorageDriver, StoreType } from './types.js';
 
 export type StorageLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -50,6 +50,7 @@ export class StorageManager {
   readonly #drivers = new Map<string, StorageDriver>();
   readonly #started = new Map<StorageDriver, Promise<void>>();
   readonly #warnedSql2 = new Set<string>();
+  readonly #warnedArchive = new Set<string>();
 
   constructor(ctx: StorageManagerContext) {
     this.#ctx = ctx;
@@ -112,6 +113,21 @@ export class StorageManager {
   /** The same object for the same (host, store, type): each driver keeps the stores it opened. */
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore {
     return this.#driver(host, this.driverName(host, store)).open(host, store, type);
+  }
+
+  /**
+   * An archive store, read only. The driver is the one configured for `driverFor` (default: the
+   * store itself), as mod_pep opens its `pep_<node>` archives on the driver of `pep_data`.
+   */
+  openArchive(host: string, store: string, driverFor = store): ArchiveStore {
+    const name = this.driverName(host, driverFor);
+    const driver = this.#driver(host, name);
+    if (driver.openArchive) return driver.openArchive(host, store);
+    if (!this.#warnedArchive.has(name)) {
+      this.#warnedArchive.add(name);
+      this.#ctx.log('warn', `Storage driver ${name} does not support archive stores; ${store} reads as empty`);
+    }
+    return { latest: () => Promise.resolve(undefined) };
   }
 
   /**

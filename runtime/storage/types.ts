@@ -8,6 +8,7 @@
  */
 
 import type { SourcePosition } from '../errors.js';
+import type { XmlElement } from '../xml.js';
 
 export type StoreValue = string | number | boolean | StoreValue[] | StoreTable;
 export interface StoreTable {
@@ -62,6 +63,24 @@ export interface MapStore<V extends StoreValue = StoreValue> {
   users(): Promise<string[]>;
 }
 
+/** One item of an archive store: a stanza with its key, time and `with` (Prosody's archive:find results). */
+export interface ArchiveItem {
+  key: string;
+  /** Unix seconds. */
+  when: number;
+  with?: string;
+  value: XmlElement;
+}
+
+/**
+ * A user's archive in one store (Prosody `archive`, e.g. mod_pep's `pep_<node>` items), read only.
+ * A broken file or row is logged with host, store and user and read as no item.
+ */
+export interface ArchiveStore {
+  /** The user's most recent item (Prosody's `find(user, { reverse = true, limit = 1 })`), or undefined. */
+  latest(user: string): Promise<ArchiveItem | undefined>;
+}
+
 /** Returned from `MapStore.update` to leave the value as it is and write nothing. */
 export const KEEP: unique symbol = Symbol('canto.storage.keep');
 export type Keep = typeof KEEP;
@@ -79,6 +98,8 @@ export interface StorageDriver {
   open(host: string, store: string, type: 'keyval'): KeyvalStore;
   open(host: string, store: string, type: 'map'): MapStore;
   open(host: string, store: string, type: StoreType): KeyvalStore | MapStore;
+  /** An archive store of the host, read only (see ArchiveStore); a driver without archives gets a warning. */
+  openArchive?(host: string, store: string): ArchiveStore;
   /**
    * Remove everything one user has in any store of the host (Prosody's `driver:purge`, called
    * when an account is deleted). A driver without it gets a warning, as in Prosody.

@@ -18,13 +18,14 @@ import { commitSummary, recordCommit } from '../commit-stats.js';
 import { StoreCache } from '../store-cache.js';
 import { CantoError, isCantoError } from '../../errors.js';
 import { KEEP, REMOVE } from '../types.js';
-import type { DriverContext, Keep, KeyvalStore, MapStore, Removal, StorageDriver, StoreTable, StoreType, StoreUser, StoreValue } from '../types.js';
+import type { ArchiveItem, ArchiveStore, DriverContext, Keep, KeyvalStore, MapStore, Removal, StorageDriver, StoreTable, StoreType, StoreUser, StoreValue } from '../types.js';
 import type { DriverDefinition } from '../manager.js';
 import { sortRows } from './engine.js';
 import type { Engine, KeyRow, Scope, WriteOp } from './engine.js';
 import { sqlParams } from './params.js';
 import type { SqlParams } from './params.js';
 import { deserializeValue, serializeValue } from './values.js';
+import { parseXml } from '../../xml.js';
 import type { Row } from './values.js';
 
 /** Rows read per round trip when streaming a table. */
@@ -225,6 +226,28 @@ export class SqlDriver implements StorageDriver {
 
   stores(host: string): Promise<string[]> {
     return this.#read((e) => e.stores(host));
+  }
+
+  /**
+   * Archives are rows of `prosodyarchive`; a stanza is XML text of type "xml" (Prosody's
+   * mod_storage_sql). A row that is not one is logged with host, store and user and read as none.
+   */
+  openArchive(host: string, store: string): ArchiveStore {
+    return {
+      latest: async (user) => {
+        const row = await this.#read((e) => e.archiveLatest({ host, user, store }));
+        if (!row) return undefined;
+        try {
+          if (row.type !== 'xml') throw new TypeError(`a value of type '${row.type}', not a stanza`);
+          const item: ArchiveItem = { key: row.key, when: Number(row.when), value: parseXml(row.value) };
+          if (row.with !== '') item.with = row.with;
+          return item;
+        } catch (err) {
+          this.#ctx.log('warn', `Skipping the broken archive item '${row.key}' of ${user}@${host} in store ${store}: ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        }
+      },
+    };
   }
 
   /** Prosody deletes a user's rows in every store of the host when the account goes. */

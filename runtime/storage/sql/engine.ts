@@ -31,6 +31,15 @@ export interface KeyRow {
   readonly value: string;
 }
 
+/** One row of Prosody's `prosodyarchive` table. */
+export interface ArchiveRow {
+  readonly key: string;
+  readonly when: number;
+  readonly with: string;
+  readonly type: string;
+  readonly value: string;
+}
+
 export interface Engine {
   /** "SQLite3" or "PostgreSQL", as in the `sql` option. */
   readonly kind: string;
@@ -42,6 +51,11 @@ export interface Engine {
   rows(scope: Scope): Promise<KeyRow[]>;
   /** Up to `limit` rows with keys after `after`, in key order (for streaming a large table). */
   page(scope: Scope, after: string | null, limit: number): Promise<KeyRow[]>;
+  /**
+   * The newest row of one user's archive in a store (Prosody's reverse find: `ORDER BY
+   * "sort_id" DESC`, limit 1); undefined without one, or without the archive table.
+   */
+  archiveLatest(scope: Scope): Promise<ArchiveRow | undefined>;
   /** Stores with any row for the host. */
   stores(host: string): Promise<string[]>;
   /** Users with rows in a store, host-level ('') left out. */

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { DriverContext } from '../types.js';
-import type { Engine, KeyRow, Scope, WriteOp } from './engine.js';
+import type { ArchiveRow, Engine, KeyRow, Scope, WriteOp } from './engine.js';
 import { archiveTable, PROSODY_INDEX, PROSODY_TABLE, sameRow, sameRows } from './engine.js';
 import { sqlOptionError } from './params.js';
 import type { SqlParams } from './params.js';
@@ -122,6 +122,22 @@ export class PostgresEngine implements Engine {
       values: [s.host, s.user, s.store, after, limit],
     });
     return r.rows;
+  }
+
+  async archiveLatest(s: Scope): Promise<ArchiveRow | undefined> {
+    try {
+      const r = await this.#pool.query<ArchiveRow>({
+        name: 'canto_archive_latest',
+        text: `SELECT "key", "when", "with", "type", "value" FROM "prosodyarchive" WHERE ${SCOPE} ORDER BY "sort_id" DESC LIMIT 1`,
+        values: [s.host, s.user, s.store],
+      });
+      const row = r.rows[0];
+      // "when" may come back as a string (bigint on a table another tool made).
+      return row && { ...row, when: Number(row.when) };
+    } catch (err) {
+      if (errorCode(err) === '42P01') return undefined; // undefined_table: sql_manage_tables = false and no archive
+      throw err;
+    }
   }
 
   async stores(host: string): Promise<string[]> {

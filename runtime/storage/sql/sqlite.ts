@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import { PROJECT_ROOT } from '../../project.js';
 import { ensureDir, FILE_MODE } from '../durable-fs.js';
 import type { DriverContext } from '../types.js';
-import type { Engine, KeyRow, Scope, WriteOp } from './engine.js';
+import type { ArchiveRow, Engine, KeyRow, Scope, WriteOp } from './engine.js';
 import { sqlOptionError } from './params.js';
 import { archiveTable, PROSODY_INDEX, PROSODY_TABLE } from './engine.js';
 import type { SqlParams } from './params.js';
@@ -45,6 +45,8 @@ export class SqliteEngine implements Engine {
   #after!: Statement<KeyRow>;
   #users!: Statement<{ user: string }>;
   #stores!: Statement<{ store: string }>;
+  /** Prepared at the first use: with sql_manage_tables = false the archive table may not exist. */
+  #archiveLatest: Statement<ArchiveRow> | undefined;
 
   constructor(params: SqlParams, ctx: DriverContext) {
     this.#params = params;
@@ -145,6 +147,14 @@ export class SqliteEngine implements Engine {
 
   async page(s: Scope, after: string | null, limit: number): Promise<KeyRow[]> {
     return after === null ? this.#first.all(s.host, s.user, s.store, limit) : this.#after.all(s.host, s.user, s.store, after, limit);
+  }
+
+  async archiveLatest(s: Scope): Promise<ArchiveRow | undefined> {
+    if (!this.#archiveLatest) {
+      if (!this.#db!.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'prosodyarchive'").get()) return undefined;
+      this.#archiveLatest = this.#db!.prepare('SELECT "key", "when", "with", "type", "value" FROM "prosodyarchive" WHERE "host"=? AND "user"=? AND "store"=? ORDER BY "sort_id" DESC LIMIT 1');
+    }
+    return this.#archiveLatest.get(s.host, s.user, s.store);
   }
 
   async stores(host: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { entryText, fileText, formatNumber, parseData, parseFields, quoteString, serialize } from '../../../runtime/storage/lua-data.js';
+import { entryText, fileText, formatNumber, parseData, parseFields, parseList, quoteString, serialize } from '../../../runtime/storage/lua-data.js';
 import type { StoreTable } from '../../../runtime/storage/types.js';
 
 const fixtureDir = fileURLToPath(new URL('../../fixtures/prosody-0.12.3/internal/example%252ecom/', import.meta.url));
@@ -259,4 +259,11 @@ t.test('parseFields keeps each entry of a Prosody file verbatim, so unchanged en
   t.equal(fileText(fields.map((f) => f.text!)), text);
   for (const f of fields) t.equal(f.text, entryText(f.key, f.value), f.key);
   t.throws(() => parseFields('return "not a table";', 'x.dat'), { code: 'ERR_STORAGE_PARSE' });
+});
+
+t.test('parseList reads the item(...) calls of a list file, in order', async (t) => {
+  const list = (s: string) => parseList(Buffer.from(s, 'latin1'), 'x.list');
+  t.same(list(''), []);
+  t.same(list('item({\n\t"a\\195\\169";\n\t["name"] = "nick";\n});\nitem{ key = "b" }\n-- a comment\nitem(1)'), [{ '1': 'aé', name: 'nick' }, { key: 'b' }, 1]);
+  for (const bad of ['item(', 'item({}', 'return {}', 'item(nil)', 'items({})', 'item({}) x']) t.throws(() => list(bad), { code: 'ERR_STORAGE_PARSE' }, bad);
 });
