@@ -9,7 +9,7 @@ import type { HttpRequest, RouteSpec } from 'canto/module-api';
 import type { ApiKey, Scope } from '../mod_invites_api/types.js';
 import { inviteRoutes } from './invites-routes.js';
 import { describe } from './openapi.js';
-import { userRoutes } from './users-routes.js';
+import { NICK_NODE, userRoutes } from './users-routes.js';
 
 interface Options {
   site_name?: string;
@@ -60,7 +60,17 @@ export default defineModule<void, Options>({
     const admins = new Set(module.getOptionArray('admins').map((jid) => jid.toLowerCase()));
     const routes: Record<string, RouteSpec<never, ApiKey> | ReturnType<typeof inviteRoutes>[string]> = {
       ...inviteRoutes({ invites, authenticate: scoped('admin:invites'), userExists: (name) => accounts.exists(name) }),
-      ...userRoutes({ accounts, invites, roles: module.openStore('roles'), admins, host: module.host, authenticate: scoped('admin:users') }),
+      ...userRoutes({
+        accounts,
+        invites,
+        roles: module.openStore('roles'),
+        // As mod_pep: node configs in `pep`, items in archives `pep_<node>` on the driver of `pep_data`.
+        pep: module.openStore('pep'),
+        nicks: module.openStore(`pep_${NICK_NODE}`, 'archive', { driverFor: 'pep_data' }),
+        admins,
+        host: module.host,
+        authenticate: scoped('admin:users'),
+      }),
       ...server,
     };
     const basePath = new URL(module.httpUrl()).pathname.replace(/\/+$/, '');
