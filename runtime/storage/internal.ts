@@ -107,17 +107,12 @@ export class InternalDriver implements StorageDriver {
     return {
       latest: async (user) => {
         const path = dataFile(this.#ctx.dataPath, host, store, user, 'list');
-        let bytes: Buffer;
         try {
-          bytes = await readFile(path);
-        } catch (err) {
-          if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
-          throw err;
-        }
-        try {
-          const items = parseList(bytes, path);
+          // As datamanager.list_load: no file is no item; one that cannot be read or run is logged and is none.
+          const items = parseList(await readFile(path), path);
           return items.length ? archiveItem(items[items.length - 1], items.length) : undefined;
         } catch (err) {
+          if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
           this.#ctx.log('warn', `Skipping the broken archive of ${user}@${host} in store ${store}: ${err instanceof Error ? err.message : String(err)}`);
           return undefined;
         }

@@ -52,9 +52,12 @@ t.test('internal: the last item of the list file Prosody wrote', async (t) => {
   t.same(logs, [], 'nothing to warn about yet');
   t.equal(await nicks.latest('broken'), undefined, 'a broken file is no item');
   t.equal(await nicks.latest('notastanza'), undefined);
-  t.equal(logs.length, 2);
+  mkdirSync(join(dir, LIST_DIR, 'folder.list'));
+  t.equal(await nicks.latest('folder'), undefined, 'nor is one that cannot be read');
+  t.equal(logs.length, 3);
   t.match(logs[0], /^warn Skipping the broken archive of broken@example\.com in store pep_http:\/\/jabber\.org\/protocol\/nick: /);
   t.match(logs[1], /^warn Skipping the broken archive of notastanza@example\.com in store pep_http:\/\/jabber\.org\/protocol\/nick: not a stanza/);
+  t.match(logs[2], /^warn Skipping the broken archive of folder@example\.com in store .*EISDIR/);
 });
 
 t.test('sql (SQLite3): the newest prosodyarchive row Prosody wrote', async (t) => {
