@@ -31,6 +31,7 @@ import type { HttpApp, RouteHandler } from './http/types.js';
 import type { ArchiveStore, KeyvalStore, MapStore, StoreValue } from './storage/types.js';
 import type { Accounts } from './accounts/accounts.js';
 import type { FamilySnapshot, Metric, MetricOptions, MetricType } from './metrics.js';
+import type { FailureThrottle } from './throttle.js';
 
 export type { Accounts, UserEvent } from './accounts/accounts.js';
 
@@ -233,7 +234,8 @@ export { cantoVersion } from './project.js';
  * `guard` runs a check as one attempt counted before it is checked, so a burst of pipelined or
  * parallel guesses has at most the budget checked, while good requests at once wait their turn
  * instead of failing (`attempt`, `pass` and `fail` are the steps it takes).
- * @example const throttle = new FailureThrottle(10, 60); const r = await throttle.guard(request.ip, () => module.time(), check); if ('wait' in r) return 429;
+ * A module gets its own, kept across reloads, from `module.failureThrottle({ max, window })`.
+ * @example const throttle = module.failureThrottle({ max: 10, window: 60 }); const r = await throttle.guard(request.ip, () => module.time(), check); if ('wait' in r) return 429;
  */
 export { FailureThrottle } from './throttle.js';
 
@@ -413,6 +415,14 @@ export interface ModuleApi<Options = Record<string, unknown>> {
    * @example const apps = module.shared<{ list: App[] }>('register_apps/apps');
    */
   shared<T extends object = Record<string, unknown>>(path: string): T;
+
+  /**
+   * This module's failed-authentication throttle (see FailureThrottle), with the limits given:
+   * one per host and module, kept across reloads (a reload neither forgets who is throttled nor
+   * keeps limits the new config changed). `window` is in seconds.
+   * @example const throttle = module.failureThrottle({ max: module.options.max_failures, window: 60 });
+   */
+  failureThrottle(limits: { max: number; window: number }): FailureThrottle;
 
   /**
    * Call `fn` after `delaySeconds`; if it returns a number, call it again that many seconds later.

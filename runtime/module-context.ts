@@ -14,6 +14,7 @@ import type { ArchiveStore, KeyvalStore, MapStore } from './storage/types.js';
 import type { Accounts } from './accounts/accounts.js';
 import type { Logger } from './log.js';
 import { metrics } from './metrics.js';
+import { FailureThrottle } from './throttle.js';
 import { readPeriod, toArrayOption, toBooleanOption, toNumberOption, toScalarOption, toStringOption } from './options.js';
 
 /** What the host gives a module context: the services it binds to (host, module). */
@@ -212,6 +213,7 @@ export function createModuleApi(s: ContextServices, reg: Registrations): ModuleA
     fireEventAsync: (event, data) => s.fireEventAsync(event, data),
 
     shared: <T extends object>(path: string) => s.shared(path) as T,
+    failureThrottle: ({ max, window }) => FailureThrottle.kept(s.shared('failure-throttle') as { throttle?: FailureThrottle }, max, window),
     addTimer,
     hourly: (name, fn) => reg.add(s.addCron(name, 'hourly', fn)),
     daily: (name, fn) => reg.add(s.addCron(name, 'daily', fn)),

@@ -2,7 +2,7 @@
  * mod_invites_api: an authenticated HTTP API that creates account invites
  * (`GET|POST /invites_api?key=ID/SECRET` or `Authorization: Bearer ID/SECRET`).
  */
-import { defineModule, FailureThrottle, HttpError, isStoreTable, KEEP, LogDigest } from 'canto/module-api';
+import { defineModule, HttpError, isStoreTable, KEEP, LogDigest } from 'canto/module-api';
 import type { HandlerResult, HttpRequest, StoreTable } from 'canto/module-api';
 import { commands, keyStore, scopesOf } from './commands.js';
 import { credentials, wantsJson, wantsRedirect } from './credentials.js';
@@ -35,7 +35,7 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
     const authFailures = module.measure('auth_failures', 'counter', { description: 'Requests refused for a missing, unknown, wrong or expired key' });
     const throttled = module.measure('throttled', 'counter', { description: 'Requests answered 429 after too many failures from one address' });
     const window = module.options.invites_api_failure_window;
-    const throttle = FailureThrottle.kept(module.shared<{ throttle?: FailureThrottle }>('failure-throttle'), module.options.invites_api_max_failures, window);
+    const throttle = module.failureThrottle({ max: module.options.invites_api_max_failures, window });
     // A wrong key is logged once per address and window, with a count, never line by line.
     const refusals = new LogDigest((line) => module.log('warn', '%s', line), { windowSeconds: window });
     digests.set(module, refusals);

@@ -7,7 +7,7 @@
  * plus 429 once an address keeps failing.
  */
 import type { HandlerResult, HttpRequest } from 'canto/module-api';
-import { defineModule, FailureThrottle, HttpError, jsonReply } from 'canto/module-api';
+import { defineModule, HttpError, jsonReply } from 'canto/module-api';
 
 interface Options {
   site_name?: string;
@@ -63,7 +63,7 @@ export default defineModule<void, Options>({
     const registration = await module.depends('invites_register');
     const policy = module.enabledModules.includes('password_policy') ? await module.depends('password_policy') : undefined;
     const siteName = module.options.site_name ?? module.host;
-    const throttle = FailureThrottle.kept(module.shared<{ throttle?: FailureThrottle }>('failure-throttle'), module.options.invites_register_max_failures, module.options.invites_register_failure_window);
+    const throttle = module.failureThrottle({ max: module.options.invites_register_max_failures, window: module.options.invites_register_failure_window });
     /** Each request is one attempt, counted before it is checked (parallel guesses get no more than the budget). */
     const counted = async (request: HttpRequest, fn: (fail: () => void) => Promise<HandlerResult>): Promise<HandlerResult> => {
       const r = await throttle.guard(request.ip, () => module.time(), fn);

@@ -8,7 +8,7 @@
  * account's creation (mod_invites_register), and username-bound and reset invites are enforced.
  */
 import type { HandlerResult, HttpReply, HttpRequest } from 'canto/module-api';
-import { defineModule, FailureThrottle } from 'canto/module-api';
+import { defineModule } from 'canto/module-api';
 import type { SiteApp } from '../mod_register_apps/types.js';
 import type { ValidatedInvite } from '../mod_invites/types.js';
 import { csrfFor, csrfValid, parseForm } from './form.js';
@@ -53,7 +53,7 @@ export default defineModule<void, Options>({
     const page = await module.depends('invites_page');
     const registration = await module.depends('invites_register');
     const policy = await module.depends('password_policy');
-    const throttle = FailureThrottle.kept(module.shared<{ throttle?: FailureThrottle }>('failure-throttle'), module.options.invites_register_max_failures, module.options.invites_register_failure_window);
+    const throttle = module.failureThrottle({ max: module.options.invites_register_max_failures, window: module.options.invites_register_failure_window });
     const path = () => new URL(module.httpUrl()).pathname;
 
     const reply = (status: number, body: string, extra: Record<string, string> = {}): HttpReply => ({ status, headers: { ...page.headers(), ...extra }, body });
