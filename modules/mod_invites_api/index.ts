@@ -16,6 +16,9 @@ export type { ApiKey, InvitesApiKeys, Scope } from './types.js';
 /** last_used is written at most this often per key, so a busy key does not rewrite the file on every request. */
 const LAST_USED_GRANULARITY = 60;
 
+/** Bytes of body a POST may carry (it is not read; a client may still send a small form). */
+const POST_MAX_SIZE = 1024;
+
 /** Only a well-formed id is worth logging; anything else may be a mangled secret. */
 const ID_SHAPE = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -137,7 +140,8 @@ export default defineModule<InvitesApiKeys, InvitesApiOptions>({
     }
 
     // COMPAT: POST is routed too; Prosody's keys allow POST but it has no POST route (404).
-    module.provides('http', { route: { GET: handle, POST: handle } });
+    // The key is in the query or a header: a POST's body is never read, so it may be small.
+    module.provides('http', { route: { GET: handle, POST: { body: { maxSize: POST_MAX_SIZE }, handler: handle } } });
     return api;
   },
 

@@ -45,6 +45,9 @@ function parseBody(request: HttpRequest): { username: string; password: string; 
   return { username: (username as string | undefined) ?? '', password: (password as string | undefined) ?? '', token: (token as string | undefined) ?? '' };
 }
 
+/** The JSON body: username, password (up to 1023 characters each, \\u-escaped at worst) and token. */
+const BODY_MAX_SIZE = 16 * 1024;
+
 export default defineModule<void, Options>({
   dependencies: ['invites', 'invites_register'],
   options: {
@@ -112,6 +115,6 @@ export default defineModule<void, Options>({
       return jsonReply(200, { jid: result.jid }, { 'Cache-Control': 'no-store' });
     });
 
-    module.provides('http', { default_path: 'register_api', route: { 'GET /invite/*': inviteInfo, 'POST /register': register } });
+    module.provides('http', { default_path: 'register_api', route: { 'GET /invite/*': inviteInfo, 'POST /register': { body: { maxSize: BODY_MAX_SIZE }, handler: register } } });
   },
 });

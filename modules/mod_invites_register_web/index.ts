@@ -33,6 +33,9 @@ const STATUS: Record<string, number> = {
   refused: 403,
 };
 
+/** The form's fields: a username and password of up to 1023 characters each, percent-encoded, the token, CSRF value and app id. */
+const FORM_MAX_SIZE = 16 * 1024;
+
 export default defineModule<void, Options>({
   dependencies: ['register_apps', 'invites', 'invites_page', 'invites_register', 'password_policy'],
   options: {
@@ -145,6 +148,6 @@ export default defineModule<void, Options>({
       );
     };
 
-    module.provides('http', { default_path: 'register', route: { GET: serveForm, POST: submit } });
+    module.provides('http', { default_path: 'register', route: { GET: serveForm, POST: { body: { maxSize: FORM_MAX_SIZE }, handler: submit } } });
   },
 });

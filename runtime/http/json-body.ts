@@ -1,12 +1,13 @@
 /**
- * JSON request bodies for routes that declare one (RouteSpec.body): the Content-Type is
+ * Request bodies for routes that declare one (RouteSpec.body). A JSON one: the Content-Type is
  * checked before anything is read (415), the size while reading (413), then the syntax and
- * the route's schema (400 naming the offending field). The schema is compiled once, at mount.
+ * the route's schema (400 naming the offending field); the schema is compiled once, at mount.
+ * One without a schema (a form) is only held to its size.
  */
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { HttpError } from './http-error.js';
-import type { BodySpec } from './types.js';
+import { DEFAULT_BODY_LIMIT, type BodySpec } from './types.js';
 
 // ajv is CommonJS; createRequire gives its constructor without an interop dance.
 const AjvClass = createRequire(import.meta.url)('ajv') as typeof import('ajv').default;
@@ -41,6 +42,7 @@ function describe(error: ErrorObject): { text: string; field: string } {
 }
 
 export function compileBody(spec: BodySpec): CompiledBody {
+  if (spec.schema === undefined) return rawBody(spec);
   ajv ??= new AjvClass({ allErrors: false, strict: false, coerceTypes: false, useDefaults: false });
   const validate: ValidateFunction = ajv.compile(spec.schema);
   return {
@@ -68,6 +70,18 @@ export function compileBody(spec: BodySpec): CompiledBody {
         throw new HttpError(400, 'bad-request', text, field ? { extra: { field } } : {});
       }
       return value;
+    },
+  };
+}
+
+/** A body without a schema (a form): only its size is checked; the handler reads `request.body`. */
+function rawBody(spec: BodySpec): CompiledBody {
+  return {
+    limit: (serverLimit) => Math.min(spec.maxSize ?? DEFAULT_BODY_LIMIT, serverLimit),
+    checkType() {},
+    parse(body) {
+      if (body.length === 0 && spec.required) throw new HttpError(400, 'bad-request', 'A request body is required');
+      return undefined;
     },
   };
 }

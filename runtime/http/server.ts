@@ -24,7 +24,7 @@ import { hostFromHeader, normalizeRequestPath } from './paths.js';
 import { forwardedInfo, plainAddress, TrustedProxies } from './proxy.js';
 import { errorReply, fromResult, problemReply, writeResponse, type Outgoing } from './respond.js';
 import { isRouteSpec, Router, type MountSpec } from './router.js';
-import type { HandlerResult, HttpRequest, RouteRequest, RouteSpec } from './types.js';
+import { DEFAULT_BODY_LIMIT, type HandlerResult, type HttpRequest, type RouteRequest, type RouteSpec } from './types.js';
 import type { HttpSettings } from './settings.js';
 
 export type { HttpSettings } from './settings.js';
@@ -374,8 +374,9 @@ export class HttpServer {
         log.debug('%s %s refused: 413, the route takes no request body', method, redactUrl(url));
         return send(fail(413, 'This resource takes no request body'), true);
       }
-      if (declaredTooLarge(req, limit)) return send(fail(413), true);
-      const read = await readBody(req, limit);
+      const plainLimit = Math.min(DEFAULT_BODY_LIMIT, limit);
+      if (declaredTooLarge(req, plainLimit)) return send(fail(413), true);
+      const read = await readBody(req, plainLimit);
       if (read === TOO_LARGE) return send(fail(413), true);
       body = read;
     }

@@ -21,7 +21,11 @@ export interface HttpRequest {
   readonly ip: string;
   /** True over TLS, or behind a trusted proxy that says `X-Forwarded-Proto: https`. */
   readonly secure: boolean;
-  /** The whole request body (empty for GET); at most `http_max_content_size` bytes. */
+  /**
+   * The whole request body (empty for GET). At most the route's `body.maxSize`; a plain
+   * handler on a method that takes a body gets at most DEFAULT_BODY_LIMIT; never more than
+   * `http_max_content_size`.
+   */
   readonly body: Buffer;
   /** For wildcard routes (`"GET /static/*"`): the path after the prefix, without leading slash. */
   readonly rest: string;
@@ -37,15 +41,25 @@ export interface RouteRequest<Body = unknown, Auth = unknown> extends HttpReques
   readonly auth: Auth;
 }
 
-/** A JSON request body as a route declares it. */
+/**
+ * A request body as a route declares it: JSON checked against `schema`, or, without one, bytes
+ * the handler reads itself from `request.body` (a form), of at most `maxSize`.
+ */
 export interface BodySpec {
-  /** JSON Schema (ajv; OpenAPI's `nullable` is understood). Unknown fields are refused where it says `additionalProperties: false`. */
-  schema: Record<string, unknown>;
-  /** Bytes; the smaller of this and `http_max_content_size` applies. Default `http_max_content_size`. */
+  /** JSON Schema (ajv; OpenAPI's `nullable` is understood). Unknown fields are refused where it says `additionalProperties: false`. Without one the body is not parsed and any Content-Type is taken. */
+  schema?: Record<string, unknown>;
+  /** Bytes; the smaller of this and `http_max_content_size` applies. Default `http_max_content_size` (with a schema) or DEFAULT_BODY_LIMIT (without). */
   maxSize?: number;
-  /** An empty body is a 400 when true; else the handler sees `json: undefined`. */
+  /** An empty body is a 400 when true; else the handler sees `json: undefined` (or an empty `body`). */
   required?: boolean;
 }
+
+/**
+ * Bytes of request body a plain handler (a function, not a RouteSpec) takes on POST, PUT,
+ * DELETE...: a route that needs more declares `body: { maxSize }`.
+ * COMPAT: Prosody reads up to http_max_content_size (10 MiB) on every route.
+ */
+export const DEFAULT_BODY_LIMIT = 16 * 1024;
 
 /**
  * A route declared with what it needs before the handler runs, in this order: authentication,
@@ -59,6 +73,8 @@ export interface BodySpec {
  *   async handler(request) { return jsonReply(200, await create(request.json ?? {})); },
  * }
  * ```
+ *
+ * A form: `'POST': { body: { maxSize: 8192 }, handler: (request) => submit(parseForm(request.body)) }`.
  */
 export interface RouteSpec<Body = unknown, Auth = unknown> {
   authenticate?(request: HttpRequest): Auth | Promise<Auth>;
