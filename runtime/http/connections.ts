@@ -31,8 +31,10 @@ const LOG_WINDOW_S = 10;
 interface Conn {
   socket: Socket;
   address: string;
-  /** Requests being answered on it. */
+  /** Requests being answered on it, or queued for their turn. */
   active: number;
+  /** A header timeout put off while requests were queued (see `afterQueue`). */
+  deferred?: { ms: number; fire: () => void; timer?: NodeJS.Timeout };
 }
 
 export class ConnectionGuard {
@@ -93,6 +95,25 @@ export class ConnectionGuard {
     if (!conn) return;
     conn.active++;
     this.#setIdle(conn, false);
+    // A whole request head arrived: whatever timed out has finished.
+    if (conn.deferred) clearTimeout(conn.deferred.timer);
+    conn.deferred = undefined;
+  }
+
+  /** True while requests on this connection are answered or wait their turn. */
+  busy(socket: Socket): boolean {
+    return (this.#find(socket)?.active ?? 0) > 0;
+  }
+
+  /**
+   * A header timeout that hit a connection with requests queued: the server was not reading
+   * the next head, it was answering. `fire` runs once the connection has had no request
+   * for `ms` after its last answer, unless a new request arrives first.
+   */
+  afterQueue(socket: Socket, ms: number, fire: () => void): void {
+    const conn = this.#find(socket);
+    if (!conn) return fire();
+    conn.deferred = { ms, fire };
   }
 
   /** Its response is done (sent, or the request failed). */
@@ -100,7 +121,10 @@ export class ConnectionGuard {
     const conn = this.#find(socket);
     if (!conn || conn.active === 0) return;
     conn.active--;
-    if (conn.active === 0) this.#setIdle(conn, true);
+    if (conn.active > 0) return;
+    this.#setIdle(conn, true);
+    const deferred = conn.deferred;
+    if (deferred && !deferred.timer) deferred.timer = setTimeout(deferred.fire, deferred.ms).unref();
   }
 
   /** A connection the header timeout closed, for the log. */
@@ -130,6 +154,7 @@ export class ConnectionGuard {
   }
 
   #forget(conn: Conn): void {
+    if (conn.deferred) clearTimeout(conn.deferred.timer);
     if (this.#all.get(conn.socket) !== conn) return;
     this.#all.delete(conn.socket);
     this.#setIdle(conn, false);

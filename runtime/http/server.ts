@@ -64,6 +64,8 @@ export class HttpServer {
   readonly #inFlight = new Set<Promise<void>>();
   /** Per connection, the request being answered: the next pipelined one waits for it. */
   readonly #queues = new WeakMap<object, Promise<void>>();
+  /** Per connection, the request that arrived last (its head is whole; its body may not be). */
+  readonly #latest = new WeakMap<object, IncomingMessage>();
   readonly #guard: ConnectionGuard;
   /** Each declared route's body, compiled when it is mounted. */
   readonly #bodies = new WeakMap<RouteSpec, CompiledBody>();
@@ -258,6 +260,7 @@ export class HttpServer {
     // A connection over the limits was answered 503 at accept; what it sends is dropped.
     if (wasRefused(socket)) return;
     this.#guard.begin(socket);
+    this.#latest.set(socket, req);
     res.once('close', () => this.#guard.end(socket));
     // As Prosody, requests on one connection are handled one at a time: a pipelined request
     // starts once the one before it is answered (so a burst in one write is checked in order).
@@ -294,6 +297,14 @@ export class HttpServer {
     const busy = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage?.headersSent;
     if (err.code === 'ECONNRESET' || !socket.writable || busy) {
       socket.destroy();
+      return;
+    }
+    // Node times the head of a request from its first byte, also while the server does not read
+    // it because the requests before it are still being answered (a pipeline waiting for its
+    // commits). Those complete requests are not cut off: the head gets its time once they are
+    // answered. A request whose own body is still arriving is timed out as before.
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && this.#guard.busy(socket as Socket) && this.#latest.get(socket)?.complete === true) {
+      this.#guard.afterQueue(socket as Socket, this.#settings.headerTimeout * 1000, () => this.#clientError(err, socket));
       return;
     }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
