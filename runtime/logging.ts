@@ -181,6 +181,17 @@ function makeSink(rule: Rule, baseDir: string, settings: LoggingSettings): Reope
 }
 
 let current: ReopenableSink[] = [];
+let flushAtExit = false;
+
+/** Resolves once every line logged so far is written (the graceful stop waits for it). */
+export async function flushLogs(): Promise<void> {
+  await Promise.all(current.map((sink) => sink.flush?.()));
+}
+
+/** Writes what the sinks still hold, blocking: the last thing a process does at exit. */
+export function flushLogsSync(): void {
+  for (const sink of current) sink.flushSync?.();
+}
 let lastArgs: { option: unknown; baseDir: string; settings: LoggingSettings } | undefined;
 
 /**
@@ -195,6 +206,9 @@ export function configureLogging(option: unknown, baseDir: string, settings: Log
     throw new CantoError('ERR_CONFIG_INVALID', [problems[0]], position ? { position } : {});
   }
   const next = list.map((rule) => makeSink(rule, baseDir, settings));
+  // Every way out (a stop, a fatal error, ctl's exit) goes through process.exit or the end of the loop.
+  if (!flushAtExit) process.once('exit', flushLogsSync);
+  flushAtExit = true;
   for (const sink of current) sink.close();
   current = next;
   lastArgs = { option, baseDir, settings };

@@ -16,7 +16,7 @@ import { errorText } from './errors.js';
 import { HttpServer } from './http/server.js';
 import { LiveServer } from './live.js';
 import { getLogger } from './log.js';
-import { configureLogging, logOptionProblems } from './logging.js';
+import { configureLogging, flushLogs, logOptionProblems } from './logging.js';
 import { pidfilePath, removePidfile, writePidfile } from './pidfile.js';
 import { asUser, dropTo, isRoot, prepareDataFolder, PrivilegeError, runAsRoot, serverIdentity, type Identity } from './privileges.js';
 import { dataPathOf } from './runtime.js';
@@ -208,6 +208,7 @@ async function main(): Promise<void> {
         await running.runtime.shutdown();
         if (pidfile) removePidfile(pidfile);
         log.info('Stopped');
+        await flushLogs();
         process.exit(0);
       } catch (err) {
         log.error('Error while stopping: %s', errorText(err));

@@ -3,19 +3,20 @@
  * made unwritable at run time, reported once on stderr, retried by reopenLogs(); the `log`
  * option's rules as Prosody's loggingmanager applies them.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { getLogger, setLogSinks } from '../../runtime/log.js';
-import { configureLogging, logOptionProblems, reopenLogs } from '../../runtime/logging.js';
+import { configureLogging, flushLogs, flushLogsSync, logOptionProblems, reopenLogs } from '../../runtime/logging.js';
 
-/** Run fn with process.stderr captured; returns what it got. */
-function stderrOf(fn: () => void): string {
+/** Run fn with process.stderr captured until the logs are written; returns what it got. */
+async function stderrOf(fn: () => void): Promise<string> {
   const out: string[] = [];
   const write = process.stderr.write;
   process.stderr.write = ((chunk: string | Buffer) => out.push(String(chunk)) > 0) as typeof process.stderr.write;
   try {
     fn();
+    await flushLogs();
   } finally {
     process.stderr.write = write;
   }
@@ -31,11 +32,13 @@ t.test('a log file removed at run time is started again when logs are reopened',
   configureLogging('logs/canto.log', dir, {});
   const log = getLogger('test');
   log.info('first');
+  await flushLogs();
   t.match(readFileSync(file, 'utf8'), / test\s*\tinfo\tfirst\n$/);
   rmSync(file);
-  t.equal(stderrOf(() => log.info('into the removed file')), '', 'no error: the open file still takes it');
+  t.equal(await stderrOf(() => log.info('into the removed file')), '', 'no error: the open file still takes it');
   reopenLogs();
   log.info('after reopen');
+  await flushLogs();
   t.match(readFileSync(file, 'utf8'), /^\w{3} \d\d \d\d:\d\d:\d\d test\s*\tinfo\tafter reopen\n$/);
 });
 
@@ -45,26 +48,28 @@ t.test('a log file made unwritable is reported once, stays off, and comes back o
   configureLogging('canto.log', dir, {});
   const log = getLogger('test');
   log.info('one');
+  await flushLogs();
   // As root, permissions do not stop a write; a folder in the file's place does.
   rmSync(file);
   mkdirSync(file);
-  const reported = stderrOf(() => {
+  const reported = await stderrOf(() => {
     reopenLogs();
     log.info('lost');
     log.error('lost too');
   });
   t.match(reported, new RegExp(`^\\w{3} \\d\\d \\d\\d:\\d\\d:\\d\\d general\\s*\\terror\\tCannot write to log file ${file}: EISDIR: illegal operation on a directory, open '${file}'; it stays off until logs are reopened \\(SIGHUP\\)\\n$`));
-  t.equal(stderrOf(() => log.info('still lost')), '', 'reported once');
+  t.equal(await stderrOf(() => log.info('still lost')), '', 'reported once');
   rmdirSync(file);
   reopenLogs();
   log.info('back');
+  await flushLogs();
   t.match(readFileSync(file, 'utf8'), /\tinfo\tback\n$/);
 });
 
 t.test('a full disk is reported once and the caller goes on', async (t) => {
   configureLogging('/dev/full', '/', {});
   const log = getLogger('test');
-  const reported = stderrOf(() => {
+  const reported = await stderrOf(() => {
     for (let i = 0; i < 3; i++) log.info('line %d', i);
   });
   t.match(reported, /\terror\tCannot write to log file \/dev\/full: ENOSPC: no space left on device, write; it stays off until logs are reopened \(SIGHUP\)\n$/);
@@ -79,7 +84,9 @@ t.test("Debian's mixed log table keeps every sink, the file sinks included", asy
   configureLogging(option, dir, {});
   getLogger('test').info('info line');
   getLogger('test').error('error line');
+  await flushLogs();
   t.match(readFileSync(join(dir, 'prosody.log'), 'utf8'), /\tinfo\tinfo line\n.*\terror\terror line\n$/);
+  await flushLogs();
   t.match(readFileSync(join(dir, 'prosody.err'), 'utf8'), /^[^\n]*\terror\terror line\n$/);
 });
 
@@ -103,6 +110,69 @@ t.test('the log option is checked as Prosody reads it; a wrong one changes nothi
   const pos = { file: 'prosody.cfg.lua', line: 4, column: 1 };
   t.throws(() => configureLogging({ verbose: 'x.log' }, dir, { positionOf: () => pos }), { code: 'ERR_CONFIG_INVALID', position: pos });
   getLogger('test').info('still here');
+  await flushLogs();
   t.match(readFileSync(join(dir, 'kept.log'), 'utf8'), /still here/, 'the old sinks stay');
   t.notOk(existsSync(join(dir, 'x.log')));
+});
+
+t.test('lines reach the file whole and in the order they were logged, across turns of the event loop', async (t) => {
+  const dir = t.testdir();
+  configureLogging('order.log', dir, {});
+  const log = getLogger('test');
+  for (let turn = 0; turn < 20; turn++) {
+    for (let i = 0; i < 250; i++) log.info('line %d', turn * 250 + i);
+    await new Promise((r) => setImmediate(r));
+  }
+  await flushLogs();
+  const numbers = readFileSync(join(dir, 'order.log'), 'utf8').trimEnd().split('\n').map((l) => Number(/\tline (\d+)$/.exec(l)?.[1]));
+  t.same(numbers, Array.from({ length: 5000 }, (_, i) => i));
+});
+
+t.test('lines beyond the buffer are dropped, counted, and the count is logged once it drains', async (t) => {
+  const dir = t.testdir();
+  configureLogging('flood.log', dir, {});
+  const log = getLogger('test');
+  const filler = 'x'.repeat(1000);
+  // 3 MiB in one turn: more than LOG_BUFFER_BYTES waits before the first write starts.
+  for (let i = 0; i < 3000; i++) log.info('line %d %s', i, filler);
+  await flushLogs();
+  log.info('after');
+  await flushLogs();
+  const lines = readFileSync(join(dir, 'flood.log'), 'utf8').trimEnd().split('\n');
+  const kept = lines.filter((l) => /\tline \d+ x+$/.test(l)).length;
+  const note = lines.find((l) => l.includes('dropped'));
+  t.match(note, / general\s*\twarn\t(\d+) log lines were dropped: the log could not keep up$/);
+  const dropped = Number(/\t(\d+) log lines were dropped/.exec(note ?? '')?.[1]);
+  t.ok(kept > 0 && dropped > 0, `${kept} kept, ${dropped} dropped`);
+  t.equal(kept + dropped, 3000, 'every line is either written or counted');
+  t.equal(lines.indexOf(note!), kept, 'the count follows the lines kept');
+  t.match(lines.at(-1), /\tafter$/, 'and logging goes on');
+});
+
+t.test('a log file renamed away (logrotate) keeps taking lines until reopen, then a new file does', async (t) => {
+  const dir = t.testdir();
+  const file = join(dir, 'canto.log');
+  configureLogging('canto.log', dir, {});
+  const log = getLogger('test');
+  log.info('before');
+  await flushLogs();
+  renameSync(file, `${file}.1`);
+  log.info('still the old file');
+  await flushLogs();
+  reopenLogs();
+  log.info('the new file');
+  await flushLogs();
+  t.match(readFileSync(`${file}.1`, 'utf8'), /\tbefore\n.*\tstill the old file\n$/);
+  t.match(readFileSync(file, 'utf8'), /^[^\n]*\tthe new file\n$/);
+  t.equal(statSync(file).mode & 0o777, 0o640, 'the new file is 0640');
+});
+
+t.test('what is still queued is written at exit', async (t) => {
+  const dir = t.testdir();
+  configureLogging('exit.log', dir, {});
+  for (let i = 0; i < 100; i++) getLogger('test').info('line %d', i);
+  flushLogsSync();
+  const lines = readFileSync(join(dir, 'exit.log'), 'utf8').trimEnd().split('\n');
+  t.equal(lines.length, 100, 'written before the call returned');
+  t.match(lines.at(-1), /\tline 99$/);
 });
