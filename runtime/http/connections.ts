@@ -31,6 +31,8 @@ const LOG_WINDOW_S = 10;
 interface Conn {
   socket: Socket;
   address: string;
+  /** `address:port` of the peer. */
+  peer: string;
   /** Requests being answered on it, or queued for their turn. */
   active: number;
   /** A header timeout put off while requests were queued (see `afterQueue`). */
@@ -46,6 +48,9 @@ export class ConnectionGuard {
   /** Every connection of an address, and its idle ones in the same order as #idle. */
   readonly #byAddress = new Map<string, { count: number; idle: Set<Conn> }>();
   readonly #digest: LogDigest;
+  /** Each connection by its peer's address and port, to find it from its TLS socket. */
+  readonly #byPeer = new Map<string, Conn>();
+  readonly #secured = new WeakMap<Socket, Conn>();
 
   constructor(limits: ConnectionLimits, exempt: (address: string) => boolean, log: Logger) {
     this.#limits = limits;
@@ -79,8 +84,9 @@ export class ConnectionGuard {
       if (!oldest) return this.#refuse(socket, plain, address, `${this.#all.size} connections are open and none is idle (http_max_connections)`);
       this.#shed(oldest, 'total', `Closed the oldest idle connection (from ${oldest.address}) to admit one from ${address} (http_max_connections = ${this.#limits.maxConnections})`);
     }
-    const conn: Conn = { socket, address, active: 0 };
+    const conn: Conn = { socket, address, active: 0, peer: peerKey(socket) };
     this.#all.set(socket, conn);
+    this.#byPeer.set(conn.peer, conn);
     const entry = this.#byAddress.get(address) ?? { count: 0, idle: new Set<Conn>() };
     entry.count++;
     this.#byAddress.set(address, entry);
@@ -138,9 +144,17 @@ export class ConnectionGuard {
     this.#digest.flush();
   }
 
+  /**
+   * A TLS connection whose handshake is done: its socket wraps the TCP one counted at accept,
+   * which has the same peer address and port (node gives the wrapped socket no public name).
+   */
+  secured(tls: Socket): void {
+    const conn = this.#byPeer.get(peerKey(tls));
+    if (conn) this.#secured.set(tls, conn);
+  }
+
   #find(socket: Socket): Conn | undefined {
-    // A TLS socket wraps the TCP socket counted at accept.
-    return this.#all.get(socket) ?? this.#all.get((socket as Socket & { _parent?: Socket })._parent ?? socket);
+    return this.#all.get(socket) ?? this.#secured.get(socket);
   }
 
   #setIdle(conn: Conn, idle: boolean): void {
@@ -157,6 +171,7 @@ export class ConnectionGuard {
     if (conn.deferred) clearTimeout(conn.deferred.timer);
     if (this.#all.get(conn.socket) !== conn) return;
     this.#all.delete(conn.socket);
+    if (this.#byPeer.get(conn.peer) === conn) this.#byPeer.delete(conn.peer);
     this.#setIdle(conn, false);
     const entry = this.#byAddress.get(conn.address);
     if (entry && --entry.count === 0) this.#byAddress.delete(conn.address);
@@ -195,6 +210,10 @@ export class ConnectionGuard {
 }
 
 const refused = new WeakSet<Socket>();
+
+function peerKey(socket: Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`;
+}
 
 /** True for a connection `admit` refused: its requests are not answered. */
 export function wasRefused(socket: Socket): boolean {

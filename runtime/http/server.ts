@@ -229,6 +229,8 @@ export class HttpServer {
   /** A listener's connections count against http_max_connections (the in-process one's do not: they are not sockets). */
   #guarded<S extends Server>(server: S, plain: boolean): S {
     server.on('connection', (socket: Socket) => this.#guard.admit(socket, plain));
+    // A TLS connection's requests come on the TLS socket that wraps the one counted at accept.
+    if (!plain) server.on('secureConnection', (socket: TLSSocket) => this.#guard.secured(socket));
     return server;
   }
 
@@ -464,6 +466,10 @@ export class HttpServer {
  * the unread bytes with a reset, and the client may lose the response it has not read yet. So
  * node's close after the response (destroySoon) becomes a half-close; what still comes is read
  * and dropped (node's req._dump), and the socket goes when the client closes or after LINGER_MS.
+ * This replaces a method on the socket because node leaves no public way around it: after a
+ * `Connection: close` response its server calls `socket.destroySoon()` itself (resOnFinish in
+ * lib/_http_server.js), and answering keep-alive instead would drain the whole body (or a
+ * chunked one without end) and drop the `Connection: close` the client should see.
  */
 function lingerOnClose(socket: Socket): void {
   const closing = socket as Socket & { destroySoon?: () => void };
