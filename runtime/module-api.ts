@@ -216,6 +216,8 @@ export { HttpError, isHttpError } from './http/http-error.js';
 export type { ErrorBody, ErrorType, HttpErrorOptions } from './http/http-error.js';
 export { jsonReply } from './http/json-reply.js';
 export type { BodySpec, HandlerResult, HttpReply, HttpRequest, RouteRequest, RouteSpec } from './http/types.js';
+/** Bytes of body a plain handler takes on methods other than GET/HEAD/OPTIONS (16 KiB); declare `body: { maxSize }` for more. */
+export { DEFAULT_BODY_LIMIT } from './http/types.js';
 
 /**
  * Prosody's stringprep for accounts: `nodeprep` prepares a username (`"Alice"` -> `"alice"`),
