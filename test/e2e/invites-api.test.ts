@@ -54,7 +54,7 @@ t.test('the invites API', async (t) => {
     const shown = await runCtl(dir, ['mod_invites', 'show', 'example.com', token]);
     t.equal(shown.code, 0, shown.stderr);
     t.match(shown.stdout, `additional_data: {"source":"api/token/${id}"}`);
-    t.match(shown.stdout, 'type: register\njid: example.com\n');
+    t.match(shown.stdout, 'type: register\nkind: account\njid: example.com\n');
   });
 
   await t.test('POST works as GET does', async (t) => {
