@@ -73,7 +73,7 @@ t.test('internal storage: the nick from the list file Prosody wrote', async (t) 
   t.same(JSON.parse(alice.body), { username: 'alice', display_name: 'Alice B', roles: [] });
   t.same(JSON.parse((await call('GET', '/users/bob')).body), { username: 'bob', roles: [] }, 'no nick: no display_name, as the Lua module');
   t.equal((await call('GET', '/users/carol')).status, 200, 'a broken file is no nick, not an error');
-  t.match(server.stderr(), /Skipping the broken archive of carol@example\.com in store pep_http:\/\/jabber\.org\/protocol\/nick/);
+  t.match(await server.logged(/Skipping the broken archive of carol@example\.com in store pep_http:\/\/jabber\.org\/protocol\/nick/), /Skipping the broken archive of carol@example\.com in store pep_http:\/\/jabber\.org\/protocol\/nick/);
 
   list('gus', listItem(`\t"Gus";\n\t["name"] = "nick";\n\t["attr"] = { ["xmlns"] = "${NICK}"; };`) + listItem(`\t"Gus, later";\n\t["name"] = "nick";\n\t["attr"] = { ["xmlns"] = "${NICK}"; };`));
   giveToServiceUser(data);
@@ -114,7 +114,7 @@ t.test('sql: the nick from the prosodyarchive rows Prosody wrote, and pep_data p
       giveToServiceUser(data);
       const call = await adminClient(t, server);
       t.same(names((await call('GET', '/users')).body), { alice: 'Alice B', bob: null, carol: 'Carol & Co' });
-      t.match(server.stderr(), /Skipping the broken archive item 'current' of bob@example\.com in store pep_http:\/\/jabber\.org\/protocol\/nick: XML: /);
+      t.match(await server.logged(/Skipping the broken archive item 'current' of bob@example\.com in store pep_http:\/\/jabber\.org\/protocol\/nick: XML: /), /Skipping the broken archive item 'current' of bob@example\.com in store pep_http:\/\/jabber\.org\/protocol\/nick: XML: /);
       t.equal((await call('DELETE', '/users/carol')).status, 200);
       const after = new Database(join(data, 'prosody.sqlite'), { readonly: true });
       t.teardown(() => after.close());

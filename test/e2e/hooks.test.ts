@@ -34,5 +34,5 @@ t.test('a handler that throws is logged with module, host and event; the rest st
   t.equal(reply.status, 201);
   t.match(location, /\/invites_page\?[A-Za-z0-9_-]{24}$/);
   t.match(shown, /^additional_data: \{"source":"api\/token\/[\w-]+","tagged":"after a wait"\}$/m);
-  t.match(server.stderr(), /\n\w{3} \d\d \d\d:\d\d:\d\d example\.com:async_hook\s*\terror\tError in a handler for event 'invite-created': the throwing handler\n/);
+  t.match(await server.logged(/\n\w{3} \d\d \d\d:\d\d:\d\d example\.com:async_hook\s*\terror\tError in a handler for event 'invite-created': the throwing handler\n/), /\n\w{3} \d\d \d\d:\d\d:\d\d example\.com:async_hook\s*\terror\tError in a handler for event 'invite-created': the throwing handler\n/);
 });

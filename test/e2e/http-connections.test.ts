@@ -99,7 +99,7 @@ t.test('at the per-address cap the oldest idle connection of that address makes 
   t.match(await clients[1]!.get(), /^HTTP\/1\.1 200 OK\r\n/, 'and keeps working');
 
   await settle();
-  t.match(server.stderr(), /\tinfo\tClosed the oldest idle connection from 127\.0\.0\.1 to admit a new one \(http_max_connections_per_ip = 3\)\n/);
+  t.match(await server.logged(/\tinfo\tClosed the oldest idle connection from 127\.0\.0\.1 to admit a new one \(http_max_connections_per_ip = 3\)\n/), /\tinfo\tClosed the oldest idle connection from 127\.0\.0\.1 to admit a new one \(http_max_connections_per_ip = 3\)\n/);
   await done([...clients, other, fourth]);
 });
 
@@ -117,7 +117,7 @@ t.test('at the total cap the oldest idle connection of any address makes room', 
   t.same(clients.map((c) => c.closed), [true, false, false, false, false, false], 'the one idle longest went, no other');
 
   await settle();
-  t.match(server.stderr(), /\tinfo\tClosed the oldest idle connection \(from 127\.0\.0\.2\) to admit one from 127\.0\.0\.5 \(http_max_connections = 6\)\n/);
+  t.match(await server.logged(/\tinfo\tClosed the oldest idle connection \(from 127\.0\.0\.2\) to admit one from 127\.0\.0\.5 \(http_max_connections = 6\)\n/), /\tinfo\tClosed the oldest idle connection \(from 127\.0\.0\.2\) to admit one from 127\.0\.0\.5 \(http_max_connections = 6\)\n/);
   await done([...clients, late]);
 });
 
@@ -145,7 +145,7 @@ t.test('with no idle connection to shed, a new one gets 503 and requests in flig
   const after = await Client.open(server.httpPort);
   t.match(await after.get(), /^HTTP\/1\.1 200 OK\r\n/, 'now idle, the busy ones make room again');
   await settle();
-  t.match(server.stderr(), /\tinfo\tRefused a connection from 127\.0\.0\.1: it already has 3 connections \(http_max_connections_per_ip\)\n/);
+  t.match(await server.logged(/\tinfo\tRefused a connection from 127\.0\.0\.1: it already has 3 connections \(http_max_connections_per_ip\)\n/), /\tinfo\tRefused a connection from 127\.0\.0\.1: it already has 3 connections \(http_max_connections_per_ip\)\n/);
   t.equal(server.process.exitCode, null, 'the server is still running');
   await done([...busy, refused, after]);
 });
@@ -159,7 +159,7 @@ t.test('a connection that never finishes its request head is closed after http_h
   t.match(slow.received, /^HTTP\/1\.1 408 Request Timeout\r\n/);
   t.match(silent.received, /^(HTTP\/1\.1 408 Request Timeout\r\n|$)/, 'a silent one is closed too');
   await settle();
-  t.match(server.stderr(), /\tinfo\tClosed a connection from 127\.0\.0\.(1|2): no complete request within 1 s \(http_header_timeout\)\n/);
+  t.match(await server.logged(/\tinfo\tClosed a connection from 127\.0\.0\.(1|2): no complete request within 1 s \(http_header_timeout\)\n/), /\tinfo\tClosed a connection from 127\.0\.0\.(1|2): no complete request within 1 s \(http_header_timeout\)\n/);
   const fresh = await Client.open(server.httpPort);
   t.match(await fresh.get(), /^HTTP\/1\.1 200 OK\r\n/);
   await done([fresh]);

@@ -157,7 +157,7 @@ t.test('the invites API', async (t) => {
   });
 
   await t.test('neither the secret nor a whole invite token reaches the log', async (t) => {
-    const log = server.stderr();
+    const log = await server.logged(`via API key ${id}`);
     t.notMatch(log, secret);
     t.notMatch(log, 'getonlysecret');
     for (const token of storedTokens(dir)) t.notMatch(log, token);

@@ -82,7 +82,7 @@ t.test('a log file on a full disk does not stop the server; with room and a SIGH
   }
   for (let i = 0; i < 20; i++) t.equal((await request(server.url(`/invites_api?full${i}`))).status, 403);
   while (!/Cannot write to log file/.test(server.stderr())) await request(server.url('/invites_api?full'));
-  t.match(server.stderr(), /\terror\tCannot write to log file \S+canto\.log: ENOSPC: no space left on device, write; it stays off until logs are reopened \(SIGHUP\)\n/);
+  t.match(await server.logged(/\terror\tCannot write to log file \S+canto\.log: ENOSPC: no space left on device, write; it stays off until logs are reopened \(SIGHUP\)\n/), /\terror\tCannot write to log file \S+canto\.log: ENOSPC: no space left on device, write; it stays off until logs are reopened \(SIGHUP\)\n/);
   t.equal(server.process.exitCode, null, 'the server is still running');
   t.equal((await request(server.url('/invites_api'))).status, 403, 'and answering');
 

@@ -108,7 +108,7 @@ t.test('PostgreSQL going away: 503 with Retry-After, the server stays up and rec
   t.equal(downJson.headers['retry-after'], '5');
   t.match(downJson.headers['content-type'], /^application\/json/);
   t.match(JSON.parse(downJson.body), { type: 'cancel', condition: 'service-unavailable' }, 'the host\'s JSON error shape');
-  t.match(server.stderr(), /Storage unavailable/);
+  t.match(await server.logged(/Storage unavailable/), /Storage unavailable/);
   t.equal(server.process.exitCode, null, 'the server is still running');
 
   pgCtl('start');

@@ -49,7 +49,7 @@ t.test('a full disk: 503 with Retry-After, then back to 201 once there is room',
   const down = await mint();
   t.equal(down.status, 503, 'cannot write: 503');
   t.equal(down.headers['retry-after'], '5', 'with Retry-After');
-  t.match(server.stderr(), /Storage unavailable/);
+  t.match(await server.logged(/Storage unavailable/), /Storage unavailable/);
   t.equal(server.process.exitCode, null, 'the server is still running');
 
   unlinkSync(filler);

@@ -59,7 +59,7 @@ t.test('a full disk: 503 with Retry-After, nothing changed, the server stays up,
   t.equal(json.status, 503);
   t.match(JSON.parse(json.body), { type: 'cancel', condition: 'service-unavailable' });
   t.strictSame(readFileSync(store), before, 'the store is unchanged');
-  t.match(server.stderr(), /Error saving to storage \S+invite_token\.dat: ENOSPC: no space left on device/, 'the console log says what happened');
+  t.match(await server.logged(/Error saving to storage \S+invite_token\.dat: ENOSPC: no space left on device/), /Error saving to storage \S+invite_token\.dat: ENOSPC: no space left on device/, 'the console log says what happened');
   t.equal(server.process.exitCode, null, 'the server is still running');
 
   rmSync(filler);

@@ -64,6 +64,12 @@ export interface CantoServer {
   url(path: string): string;
   httpsUrl(path: string): string;
   stderr(): string;
+  /**
+   * The log so far, once it holds `pattern` (the server writes its log lines after the turn that
+   * logged them, so a line about a request can arrive just after its answer); after `timeoutMs`
+   * the log as it is, for the assertion to show.
+   */
+  logged(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; stderr: string }>;
   process: ChildProcess;
 }
@@ -140,6 +146,13 @@ export async function startCanto(t: Test, opts: StartOptions): Promise<CantoServ
     url: (path) => `http://127.0.0.1:${ports.http}${path}`,
     httpsUrl: (path) => `https://127.0.0.1:${ports.https}${path}`,
     stderr: () => err,
+    async logged(pattern, timeoutMs = 10_000) {
+      const found = () => (typeof pattern === 'string' ? err.includes(pattern) : pattern.test(err));
+      for (const until = Date.now() + timeoutMs; !found() && Date.now() < until && child.exitCode === null; ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return err;
+    },
     process: child,
     stop(signal = 'SIGTERM') {
       stopped ??= (async () => {

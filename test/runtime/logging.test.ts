@@ -106,7 +106,7 @@ t.test('a log file that cannot be written is reported once, and requests go on b
   const server = await startCanto(t, { dir, config: testConfig(['invites', 'invites_api'], log) });
   for (let i = 0; i < 3; i++) t.equal((await request(server.url('/invites_api'), { headers: { Host: 'example.com' } })).status, 403);
   const file = join(dir, 'logs', 'canto.log');
-  const reports = server.stderr().split('\n').filter((l) => l.includes('Cannot write'));
+  const reports = (await server.logged('Cannot write')).split('\n').filter((l) => l.includes('Cannot write'));
   t.same(reports.map((l) => l.replace(/^.*?\terror\t/, '')), [`Cannot write to log file ${file}: EISDIR: illegal operation on a directory, open '${file}'; it stays off until logs are reopened (SIGHUP)`]);
   t.match(server.stderr(), /\tinfo\tCanto ready/, 'the console sink keeps working');
 });
@@ -118,7 +118,7 @@ t.test('a system log that refuses lines is reported once; the server goes on', a
   const log = 'log = { { levels = { min = "info" }, to = "console" }; "*syslog" }';
   const server = await startCanto(t, { dir, config: testConfig(['invites', 'invites_api'], log), env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}` } });
   for (let i = 0; i < 3; i++) t.equal((await request(server.url('/invites_api'), { headers: { Host: 'example.com' } })).status, 403);
-  const reports = server.stderr().split('\n').filter((l) => l.includes('Cannot write'));
+  const reports = (await server.logged('Cannot write')).split('\n').filter((l) => l.includes('Cannot write'));
   t.same(reports.map((l) => l.replace(/^.*?\terror\t/, '')), ['Cannot write to the system log (logger -t canto): logger: socket /dev/log: Connection refused; it stays off until logs are reopened (SIGHUP)']);
 });
 

@@ -32,7 +32,7 @@ t.test('a module option that is wrong: both name it at its position; the server 
   t.match(errors.slice(1).join('\n'), /^Failed to load module 'invites_api' on example\.com: Failed to load module 'invites' on example\.com: /m);
   const server = await startCanto(t, { config: readFileSync(join(dir, 'prosody.cfg.lua'), 'utf8'), dir });
   t.ok(serverErrors(server.stderr()).includes(expected), server.stderr());
-  t.match(server.stderr(), /\terror\tFailed to load module 'invites' on example\.com: /);
-  t.match(server.stderr(), /\tCanto ready, hosts: example\.com; \d+ modules? loaded, [1-9]\d* failed\n/);
+  t.match(await server.logged(/\terror\tFailed to load module 'invites' on example\.com: /), /\terror\tFailed to load module 'invites' on example\.com: /);
+  t.match(await server.logged(/\tCanto ready, hosts: example\.com; \d+ modules? loaded, [1-9]\d* failed\n/), /\tCanto ready, hosts: example\.com; \d+ modules? loaded, [1-9]\d* failed\n/);
 });
 

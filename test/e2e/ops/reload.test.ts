@@ -129,8 +129,8 @@ t.test('SIGUSR1 opens no inspector; a module that fails to load is counted in th
     config: testConfig([...MODULES, 'broken'], 'plugin_paths = { "plugins" }'),
     files: { 'plugins/mod_broken/index.js': plugin },
   });
-  t.match(server.stderr(), / example\.com:broken\s+\terror\tFailed to load module 'broken' on example\.com: the disk is on fire\n/);
-  t.match(server.stderr(), /\tinfo\tCanto ready, hosts: example\.com; \d+ modules loaded, 1 failed\n/);
+  t.match(await server.logged(/ example\.com:broken\s+\terror\tFailed to load module 'broken' on example\.com: the disk is on fire\n/), / example\.com:broken\s+\terror\tFailed to load module 'broken' on example\.com: the disk is on fire\n/);
+  t.match(await server.logged(/\tinfo\tCanto ready, hosts: example\.com; \d+ modules loaded, 1 failed\n/), /\tinfo\tCanto ready, hosts: example\.com; \d+ modules loaded, 1 failed\n/);
   const check = await runCtl(server.dir, ['check']);
   t.equal(check.code, 1);
   t.match(check.stdout, /^error: Failed to load module 'broken' on example\.com: the disk is on fire$/m);
