@@ -6,6 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 
 export const TOO_LARGE = Symbol('too large');
+/** The client went away before its whole body arrived: nothing to answer, and not a server error. */
+export const ABORTED = Symbol('aborted');
 
 /** True when Content-Length alone already says the body is over `limit`. */
 export function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
@@ -13,8 +15,8 @@ export function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
   return declared !== undefined && Number(declared) > limit;
 }
 
-/** The body, or TOO_LARGE once more than `limit` bytes arrived (the rest is left unread). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE> {
+/** The body, TOO_LARGE once more than `limit` bytes arrived (the rest is left unread), or ABORTED. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE | typeof ABORTED> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -39,7 +41,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
       done();
       reject(err);
     };
-    const onAborted = () => onError(new Error('request aborted'));
+    const onAborted = () => {
+      done();
+      resolve(ABORTED);
+    };
     req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
   });
 }

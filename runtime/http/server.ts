@@ -12,7 +12,7 @@ import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tl
 import { errorText, isCantoError } from '../errors.js';
 import { redactUrl, type Logger } from '../log.js';
 import { metrics, secondsSince } from '../metrics.js';
-import { declaredTooLarge, readBody, TOO_LARGE } from './body.js';
+import { ABORTED, declaredTooLarge, readBody, TOO_LARGE } from './body.js';
 import { ConnectionGuard, wasRefused, type ConnectionLimits } from './connections.js';
 import { corsHeaders } from './cors.js';
 import { ERROR_PAGE_HEADERS, errorPage, reasonPhrase } from './error-page.js';
@@ -391,6 +391,7 @@ export class HttpServer {
       if (declaredTooLarge(req, plainLimit)) return send(fail(413), true);
       const read = await readBody(req, plainLimit);
       if (read === TOO_LARGE) return send(fail(413), true);
+      if (read === ABORTED) return void log.debug('%s %s: the client left before its body arrived', method, redactUrl(url));
       body = read;
     }
 
@@ -422,8 +423,10 @@ export class HttpServer {
           compiled.checkType(req.headers['content-type'], announced);
           const routeLimit = compiled.limit(limit);
           if (declaredTooLarge(req, routeLimit)) return send(fail(413), true);
-          read = await readBody(req, routeLimit);
-          if (read === TOO_LARGE) return send(fail(413), true);
+          const got = await readBody(req, routeLimit);
+          if (got === TOO_LARGE) return send(fail(413), true);
+          if (got === ABORTED) return void log.debug('%s %s: the client left before its body arrived', method, redactUrl(url));
+          read = got;
           parsed = compiled.parse(read);
         }
         const routeRequest: RouteRequest = { ...request, body: read, json: parsed, auth };

@@ -134,3 +134,24 @@ t.test("invites_api's POST takes 1 KiB, which it does not read", async (t) => {
   const small = await request(server.url(`/invites_api?key=${key}`), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'x=1' });
   t.equal(small.status, 201, 'and so does one with a small body');
 });
+
+t.test('a client that leaves in the middle of its body is no server error', async (t) => {
+  const { server, generate } = await setup(t);
+  const token = await generate();
+  const key = await createKey(server.dir, 'scripts');
+  const cutOff = (head: string) =>
+    new Promise<void>((resolve) => {
+      const socket = connect(server.httpPort, '127.0.0.1', () => {
+        socket.write(head + 'x'.repeat(10), () => setTimeout(() => socket.destroy(), 50));
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', () => undefined);
+    });
+  const json = 'Content-Type: application/json\r\nContent-Length: 500\r\n\r\n';
+  await cutOff(`POST /register_api/register HTTP/1.1\r\nHost: example.com\r\n${json}`); // a declared JSON body
+  await cutOff(`POST /invites_api?key=${key} HTTP/1.1\r\nHost: example.com\r\nContent-Length: 500\r\n\r\n`); // a plain handler's body
+  const after = await request(server.url('/register_api/register'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token, username: 'carol', password: 'a-good-password' }) });
+  t.equal(after.status, 200, 'the server goes on answering');
+  await server.logged(/Created account|registered|carol/);
+  t.notMatch(server.stderr(), /\terror\t/, 'nothing is logged as an error');
+});
