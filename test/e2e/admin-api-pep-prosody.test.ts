@@ -13,7 +13,7 @@ import type { Test } from 'tap';
 import { createKey, request, runCtl, startCanto } from '../helpers/canto.js';
 import { OpenApiChecker } from '../helpers/openapi.js';
 import { freshDatabase, havePostgres } from '../helpers/postgres.js';
-import { freePort, PROSODY, startProsody, XmppClient } from '../helpers/prosody.js';
+import { c2sConfig, freePort, PROSODY, startProsody, XmppClient } from '../helpers/prosody.js';
 
 const DBI = '/usr/lib/x86_64-linux-gnu/lua/5.4/dbd';
 const NICK = 'http://jabber.org/protocol/nick';
@@ -30,18 +30,7 @@ async function nickRoundTrip(t: Test, storage: string[]): Promise<void> {
     'run_as_root = true',
     ...storage,
   ];
-  const prosodyConfig = [
-    ...shared,
-    'log = { { levels = { min = "info" }, to = "console" } }',
-    `c2s_ports = { ${c2s} }`,
-    'c2s_interfaces = { "127.0.0.1" }',
-    's2s_ports = { }',
-    'c2s_require_encryption = false',
-    'allow_unencrypted_plain_auth = true',
-    'modules_enabled = { "saslauth", "roster", "disco", "pep" }',
-    'VirtualHost "example.com"',
-    '',
-  ].join('\n');
+  const prosodyConfig = c2sConfig(shared, c2s, ['saslauth', 'roster', 'disco', 'pep']);
   const cantoConfig = [...shared, 'http_ports = { 0 }', 'https_ports = { }', 'http_default_host = "example.com"', 'modules_enabled = { "invites", "invites_api", "http_admin_api" }', 'VirtualHost "example.com"', ''].join('\n');
   // Canto first: on SQL it makes Prosody's tables.
   const server = await startCanto(t, { config: cantoConfig, dir, files: { 'prosody-real.cfg.lua': prosodyConfig, 'certs/.keep': '' } });

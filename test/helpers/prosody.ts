@@ -23,6 +23,26 @@ export function freePort(): Promise<number> {
 }
 
 /** Start Prosody on `config`; resolves once `ready` shows in its log. Killed at teardown. */
+/**
+ * The real Prosody's config for a test: the lines it shares with Canto (data_path, storage, ...),
+ * console logging, plain c2s on `c2sPort` of loopback (no TLS, PLAIN allowed), no s2s, these
+ * modules, one VirtualHost example.com.
+ */
+export function c2sConfig(shared: readonly string[], c2sPort: number, modules: readonly string[]): string {
+  return [
+    ...shared,
+    'log = { { levels = { min = "info" }, to = "console" } }',
+    `c2s_ports = { ${c2sPort} }`,
+    'c2s_interfaces = { "127.0.0.1" }',
+    's2s_ports = { }',
+    'c2s_require_encryption = false',
+    'allow_unencrypted_plain_auth = true',
+    `modules_enabled = { ${modules.map((m) => JSON.stringify(m)).join(', ')} }`,
+    'VirtualHost "example.com"',
+    '',
+  ].join('\n');
+}
+
 export async function startProsody(t: Test, config: string, cwd: string, ready = "Activated service 'c2s'"): Promise<{ log(): string }> {
   const prosody = spawn(PROSODY, ['--config', config], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { runShellLine } from '../../modules/mod_invites_register/prosody-shell.js';
 import { runCtl, startCanto } from './canto.js';
-import { freePort, rosterItem, startProsody, XmppClient } from './prosody.js';
+import { c2sConfig, freePort, rosterItem, startProsody, XmppClient } from './prosody.js';
 import { generateInvite, submitForm } from './register.js';
 
 /** `storage` holds the config lines of both sides' storage (none for Prosody's files). */
@@ -31,18 +31,7 @@ export async function registrationRoundTrip(t: Test, dir: string, storage: strin
     'run_as_root = true',
     ...storage,
   ];
-  const prosodyConfig = [
-    ...shared,
-    'log = { { levels = { min = "info" }, to = "console" } }',
-    `c2s_ports = { ${c2s} }`,
-    'c2s_interfaces = { "127.0.0.1" }',
-    's2s_ports = { }',
-    'c2s_require_encryption = false',
-    'allow_unencrypted_plain_auth = true',
-    'modules_enabled = { "saslauth", "roster", "admin_socket", "admin_shell", "invites" }',
-    'VirtualHost "example.com"',
-    '',
-  ].join('\n');
+  const prosodyConfig = c2sConfig(shared, c2s, ['saslauth', 'roster', 'admin_socket', 'admin_shell', 'invites']);
   const cantoConfig = [
     ...shared,
     'http_ports = { 0 }',
