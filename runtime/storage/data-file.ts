@@ -17,6 +17,10 @@
  * - A commit re-validates before its rename (the lock is still ours, the file is the version it
  *   read) and renames a scratch file that breaking its lock deletes, so a holder stopped for
  *   longer than the stale timeout can never replace a newer file.
+ * - A big file is taken as soon as it is read and checked in the background (see FileImage
+ *   `unchecked`): until its check ends, a commit that only adds keys goes ahead (an append is
+ *   exact on any table), while reads, and commits that look at what is there, wait for it. A
+ *   check that fails makes the file be read again, in full, as if it had changed.
  */
 import { dirname } from 'node:path';
 import { CantoError, isCantoError } from '../errors.js';
@@ -29,7 +33,7 @@ import { currentVersion, ensureDir, errnoCode, readVersioned, removeDurable, sta
 import type { FileVersion } from './durable-fs.js';
 import { acquireLock, removeOrphans, scratchFor } from './file-lock.js';
 import type { HeldLock, LockOptions } from './file-lock.js';
-import { capacityFor, FileImage } from './file-image.js';
+import { capacityFor, CHECK_SLICE_MS, FileImage } from './file-image.js';
 import { entryText } from './lua-data.js';
 import type { StoreTable, StoreValue } from './types.js';
 
@@ -77,24 +81,33 @@ export class Changes {
   readonly overlay = new Map<string, Entry | null>();
   cleared = false;
   changed = false;
+  /** Something was asked of an unchecked base (see FileImage `unchecked`): the answer may be wrong, so the commit must wait for the check and run again. */
+  askedUnchecked = false;
 
   constructor(base: FileImage) {
     this.#base = base;
   }
 
+  #ask(): void {
+    if (this.#base.unchecked) this.askedUnchecked = true;
+  }
+
   /** The value as this commit sees it (the caller's to keep when it comes from the file; copy an overlay one). */
   get(key: string): StoreValue | undefined {
     if (this.overlay.has(key)) return this.overlay.get(key)?.value;
+    this.#ask();
     return this.cleared ? undefined : this.#base.get(key);
   }
 
   has(key: string): boolean {
     if (this.overlay.has(key)) return this.overlay.get(key) !== null;
+    this.#ask();
     return !this.cleared && this.#base.has(key);
   }
 
   /** Every key and value of the resulting table (for a whole-table read-modify-write). */
   table(): Map<string, StoreValue> {
+    this.#ask();
     const out = new Map<string, StoreValue>();
     if (!this.cleared) for (const [k, v] of this.#base.entries()) if (!this.overlay.has(k)) out.set(k, v);
     for (const [k, o] of this.overlay) if (o) out.set(k, o.value);
@@ -110,6 +123,7 @@ export class Changes {
 
   /** Drop every key (keyval `set` replaces the whole table). */
   clear(): void {
+    this.#ask();
     if (!this.cleared && this.#base.size > 0) this.changed = true;
     for (const e of this.overlay.values()) if (e !== null) this.changed = true;
     this.overlay.clear();
@@ -118,6 +132,7 @@ export class Changes {
 
   /** The items of the resulting table, existing keys in their file order (views of the base image). */
   items(): Array<[string, Buffer]> {
+    this.#ask();
     const out: Array<[string, Buffer]> = [];
     if (!this.cleared) {
       for (const [k, b] of this.#base.items()) {
@@ -136,7 +151,9 @@ export class Changes {
 
   /**
    * When this change only adds keys that were not there (the common case: a new invite), the
-   * added items, in order; otherwise null.
+   * added items, in order; otherwise null. On an unchecked base a key not appended since it was
+   * read counts as new: if the file had it after all, the append still sets it, as a later
+   * field wins in Lua, and the check then has the file read again.
    */
   additions(): Array<[string, Buffer]> | null {
     if (this.cleared) return null;
@@ -182,6 +199,9 @@ const MAX_ATTEMPTS = 3;
 /** The commit lost its lock (broken as stale) or the file changed under it: start over. */
 class Overtaken extends Error {}
 
+/** The commit needs what the unchecked file holds (see FileImage `unchecked`): start over once it is checked. */
+class NeedsCheck extends Error {}
+
 export class DataFile {
   readonly path: string;
   readonly #options: DataFileOptions;
@@ -190,6 +210,10 @@ export class DataFile {
   /** Version of the file the cache reflects; undefined = never loaded. */
   #version: FileVersion | undefined = undefined;
   #loading: Promise<void> | null = null;
+  /** The check of the current image while it is unchecked (see FileImage `unchecked`); never rejects. */
+  #checking: Promise<void> | null = null;
+  /** A check failed here once: read this file in full from now on. */
+  #readWhole = false;
   /** The version was compared with the disk in this event-loop turn (see the file comment). */
   #checkedThisTurn = false;
   #queue: PendingOp[] = [];
@@ -212,16 +236,26 @@ export class DataFile {
    * image kept across an await may have been replaced by a newer one.
    */
   async read(): Promise<FileImage> {
-    if (this.#checkedThisTurn && this.#version !== undefined && !this.#loading) return this.#image;
-    await this.#fresh(() => {
-      try {
-        return currentVersion(this.path);
-      } finally {
-        this.#checkedThisTurn = true;
-        setImmediate(() => (this.#checkedThisTurn = false));
+    for (;;) {
+      if (!this.#checkedThisTurn || this.#version === undefined || this.#loading) {
+        await this.#fresh(() => {
+          try {
+            return currentVersion(this.path);
+          } finally {
+            this.#checkedThisTurn = true;
+            setImmediate(() => (this.#checkedThisTurn = false));
+          }
+        });
       }
-    });
-    return this.#image;
+      if (!this.#image.unchecked) return this.#image;
+      await this.#checked();
+    }
+  }
+
+  /** Once the current image is checked, or known to need reading again. */
+  async #checked(): Promise<void> {
+    if (this.#checking) await this.#checking;
+    else if (this.#image.unchecked) this.#version = undefined; // cannot happen: an unchecked image always has its check running
   }
 
   /**
@@ -282,8 +316,34 @@ export class DataFile {
     } catch (err) {
       throw readError(this.path, err);
     }
+    const unchecked = read && !this.#readWhole ? FileImage.unchecked(this.path, read.bytes, read.buffer) : null;
+    if (unchecked) {
+      this.#checking = this.#check(unchecked, read!.bytes, read!.buffer);
+      this.#image = unchecked;
+      this.#version = read!.version;
+      return;
+    }
     this.#image = read ? await FileImage.read(this.path, read.bytes, read.buffer) : FileImage.empty(this.path);
     this.#version = read ? read.version : null;
+    this.#checking = null;
+  }
+
+  /** Check an unchecked image in the background; on failure the file is read again, in full. */
+  async #check(image: FileImage, bytes: Buffer, buffer: Buffer): Promise<void> {
+    const reading = FileImage.read(this.path, bytes, buffer, CHECK_SLICE_MS); // takes its copy now, before any append
+    let why: string | null = null;
+    try {
+      if (!image.adopt(await reading)) why = 'not in the layout Prosody writes, or holding a key added since';
+    } catch (err) {
+      why = `unreadable (${(err as Error).message})`;
+    }
+    if (this.#image !== image) return; // read again meanwhile: this check is of a file that is gone
+    this.#checking = null;
+    if (why !== null) {
+      this.#options.log('warn', `${this.path}: reading it again in full, as its check found it ${why}`);
+      this.#readWhole = true;
+      this.#version = undefined;
+    }
   }
 
   async #flushLoop(): Promise<void> {
@@ -316,6 +376,11 @@ export class DataFile {
           ({ outcomes, synced } = await this.#attempt(batch));
           break;
         } catch (err) {
+          if (err instanceof NeedsCheck) {
+            await this.#checked();
+            attempt--; // not a lost race: the file is known better now
+            continue;
+          }
           if (!(err instanceof Overtaken) || attempt >= MAX_ATTEMPTS) throw err;
           this.#options.log('warn', `${this.path}: ${err.message}; committing again`);
         }
@@ -367,8 +432,9 @@ export class DataFile {
           return { ok: false, error };
         }
       });
+      const added = changes.changed ? changes.additions() : null;
+      if (this.#image.unchecked && (changes.askedUnchecked || (changes.changed && !added))) throw new NeedsCheck();
       if (!changes.changed) return { outcomes, synced: null };
-      const added = changes.additions();
       const staged = added ? this.#image.append(added) : null;
       const next = staged ? null : FileImage.build(this.path, changes.items());
       let version: FileVersion = null;

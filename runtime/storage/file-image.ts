@@ -8,6 +8,12 @@
  * An image never changes what it shows except through `append(...).apply()`, which only adds
  * items past its end: a reader iterating it meanwhile may see the added keys too, never a
  * changed or missing one. Any other change makes a new image.
+ *
+ * A big file in Prosody's layout can be taken before it is checked (`unchecked`): its bytes are
+ * known, its keys not yet, and the only thing it is good for is an append, which is exact on
+ * any table that ends `;\n};\n` (the new fields go last, and in Lua a later field wins). The
+ * file's own check runs meanwhile and either `adopt`s its keys or says it must be read again.
+ * So the first invite after a start waits for the file's read, not for its check.
  */
 import { entryText, FieldReader, FILE_HEAD, FILE_TAIL, parseItem } from './lua-data.js';
 import type { StoreValue } from './types.js';
@@ -20,6 +26,11 @@ interface Span {
 
 /** Yield to the event loop this often while reading a big file, so other requests go on meanwhile. */
 const READ_SLICE_MS = 8;
+/** And this often while checking one taken unchecked, whose commits' I/O steps each wait for a yield. */
+export const CHECK_SLICE_MS = 1;
+
+/** Files from this size are taken unchecked (see `unchecked`): below it, a check takes a few milliseconds. */
+export const UNCHECKED_FROM = 1 << 20;
 
 const setImmediateP = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -33,13 +44,57 @@ export class FileImage {
   #buf: Buffer;
   /** Bytes in use: FILE_HEAD and every item, not FILE_TAIL. */
   #len: number;
-  readonly #index: Map<string, Span>;
+  #index: Map<string, Span>;
+  /** While unchecked: the buffer and length the file was read into, which its check's image must share. */
+  #unread: { buf: Buffer; len: number } | null = null;
 
   private constructor(file: string, buf: Buffer, len: number, index: Map<string, Span>) {
     this.#file = file;
     this.#buf = buf;
     this.#len = len;
     this.#index = index;
+  }
+
+  /**
+   * A file of at least UNCHECKED_FROM bytes that starts and ends as Prosody writes one, taken
+   * before it is checked: nothing but its appends is known (see the class comment), and the
+   * caller must check it with `FileImage.read(file, bytes, buffer)`, called before the first
+   * append (that call copies what it reads first), then `adopt` what that gives. Null for any
+   * other file.
+   */
+  static unchecked(file: string, bytes: Buffer, buffer: Buffer): FileImage | null {
+    const len = bytes.length - FILE_TAIL.length;
+    if (bytes.length < UNCHECKED_FROM || bytes[len - 1] !== 0x3b) return null;
+    if (!bytes.subarray(0, FILE_HEAD.length).equals(FILE_HEAD) || !bytes.subarray(len).equals(FILE_TAIL)) return null;
+    const image = new FileImage(file, buffer, len, new Map());
+    image.#unread = { buf: buffer, len };
+    return image;
+  }
+
+  /** Taken before its check (see `unchecked`): only `append` may be used, and `has` knows only what was appended. */
+  get unchecked(): boolean {
+    return this.#unread !== null;
+  }
+
+  /**
+   * End the unchecked state with the file's check, `checked` being what `FileImage.read` made of
+   * the same bytes: its keys and spans, with the items appended since after them. False when
+   * they cannot be joined: the file was not in Prosody's layout (its spans are not these
+   * bytes'), or an appended key was already in it (the file now holds it twice). The caller
+   * must then read the file again.
+   */
+  adopt(checked: FileImage): boolean {
+    const unread = this.#unread;
+    if (!unread) return true;
+    if (checked.#buf !== unread.buf || checked.#len !== unread.len) return false;
+    const index = checked.#index;
+    for (const [key, span] of this.#index) {
+      if (index.has(key)) return false;
+      index.set(key, span);
+    }
+    this.#index = index;
+    this.#unread = null;
+    return true;
   }
 
   /** No file (or an empty table). */
@@ -67,10 +122,14 @@ export class FileImage {
    * Prosody writes is kept as it was read, without a copy; any other is rewritten into that
    * layout, string-keyed fields with their source as it was, other keys serialized as strings.
    * Rejects with ERR_STORAGE_PARSE for a file Lua would not load. `buffer`, when given, holds
-   * `bytes` at its start and is this image's own, to grow into (see readVersioned).
+   * `bytes` at its start and is this image's own, to grow into (see readVersioned). `sliceMs`: how
+   * long to go on between two yields.
    */
-  static async read(file: string, bytes: Buffer, buffer?: Buffer): Promise<FileImage> {
+  static async read(file: string, bytes: Buffer, buffer?: Buffer, sliceMs = READ_SLICE_MS): Promise<FileImage> {
+    // The reader copies the bytes as text, and the tail is looked at, before the first await: an
+    // unchecked image may append into `buffer` over the tail meanwhile (see `unchecked`).
     const reader = new FieldReader(bytes, file);
+    const tailed = bytes.subarray(bytes.length - FILE_TAIL.length).equals(FILE_TAIL);
     const fields = new Map<string, { start: number; end: number; item: Buffer | null }>();
     // Prosody's own layout: `return {`, items `\n\t<field>;` back to back, `\n};\n`.
     let canonical = bytes.subarray(0, FILE_HEAD.length).equals(FILE_HEAD);
@@ -86,13 +145,13 @@ export class FileImage {
         cursor = f.end + 1;
         fields.set(f.key, { start: f.start, end: f.end, item: f.value === null ? null : Buffer.from(entryText(f.key, f.value), 'utf8') });
       }
-      if ((++count & 255) === 0 && performance.now() - sliceStart > READ_SLICE_MS) {
+      if ((++count & 63) === 0 && performance.now() - sliceStart > sliceMs) {
         await setImmediateP();
         sliceStart = performance.now();
       }
     }
     if (fields.size === 0) return FileImage.empty(file);
-    if (canonical && bytes.subarray(cursor).equals(FILE_TAIL)) {
+    if (canonical && tailed && cursor === bytes.length - FILE_TAIL.length) {
       const index = new Map<string, Span>();
       for (const [key, f] of fields) index.set(key, { start: f.start - 2, end: f.end + 1 });
       return new FileImage(file, buffer ?? bytes, cursor, index);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { FileImage } from '../../../runtime/storage/file-image.js';
+import { FileImage, UNCHECKED_FROM } from '../../../runtime/storage/file-image.js';
 import { InternalDriver } from '../../../runtime/storage/internal.js';
 import { entryText, fileText } from '../../../runtime/storage/lua-data.js';
 import type { StoreTable } from '../../../runtime/storage/types.js';
@@ -95,4 +95,53 @@ t.test('memory per cached invite is bounded: under 1 KB, file bytes included', a
   t.ok(perInvite < 1024, `${perInvite.toFixed(0)} bytes per cached invite (the file holds ${(fileBytes / COUNT).toFixed(0)})`);
   t.strictSame(await store.get(null, 'new19'), invite('new19', now), 'the store is still cached and correct');
   await driver.close();
+});
+
+t.test('a big file taken unchecked takes appends, then adopts its check', async (t) => {
+  const now = 1_700_000_000;
+  const tokens = Array.from({ length: 4000 }, (_, i) => `t${i}`);
+  const bytes = Buffer.from(fileText(tokens.map((k) => entryText(k, invite(k, now)))));
+  t.ok(bytes.length >= UNCHECKED_FROM);
+  const own = () => {
+    const buffer = Buffer.allocUnsafeSlow(bytes.length + 1024);
+    bytes.copy(buffer);
+    return { bytes: buffer.subarray(0, bytes.length), buffer };
+  };
+
+  t.test("Prosody's layout: the appended keys come after the file's own", async (t) => {
+    const { bytes: b, buffer } = own();
+    const image = FileImage.unchecked('x.dat', b, buffer)!;
+    t.equal(image.unchecked, true);
+    const checking = FileImage.read('x.dat', b, buffer); // copies what it reads now
+    image.append([item('new1', 1)]).apply(); // over the tail the check already copied
+    image.append([item('new2', 'x'.repeat(2000))]).apply(); // past the buffer: a new one
+    t.equal(image.has('t0'), false, 'unchecked: only what was appended is known');
+    t.equal(image.adopt(await checking), true);
+    t.equal(image.unchecked, false);
+    t.strictSame([...image.keys()].slice(-3), ['t3999', 'new1', 'new2']);
+    t.equal(image.size, 4002);
+    t.strictSame(image.get('t17'), invite('t17', now));
+    t.equal(text(image), bytes.toString('latin1').slice(0, -4) + entryText('new1', 1) + entryText('new2', 'x'.repeat(2000)) + '\n};\n');
+  });
+
+  t.test('a key the file had, appended again, or a file in another layout: not adopted', async (t) => {
+    const { bytes: b, buffer } = own();
+    const image = FileImage.unchecked('x.dat', b, buffer)!;
+    const checking = FileImage.read('x.dat', b, buffer);
+    image.append([item('t5', 'again')]).apply();
+    t.equal(image.adopt(await checking), false);
+    const other = Buffer.from(bytes.toString('latin1').replace('\n\t["t9"]', ' ["t9"]'), 'latin1');
+    const otherImage = FileImage.unchecked('y.dat', other, other)!;
+    t.ok(otherImage, 'it starts and ends as Prosody writes');
+    t.equal(otherImage.adopt(await FileImage.read('y.dat', other, other)), false, 'but its spans are not the ones Prosody writes');
+  });
+
+  t.test('small files, and files that do not start or end as Prosody writes, are never taken unchecked', async (t) => {
+    const small = Buffer.from(fileText([entryText('a', 1)]));
+    t.equal(FileImage.unchecked('x.dat', small, small), null);
+    const { bytes: b } = own();
+    for (const odd of [Buffer.concat([Buffer.from('-- hi\n'), b]), Buffer.concat([b.subarray(0, -4), Buffer.from('\n}\n')]), Buffer.from(b.toString('latin1').replace(/;\n};\n$/, '\n};\n'), 'latin1')]) {
+      t.equal(FileImage.unchecked('x.dat', odd, odd), null);
+    }
+  });
 });

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InternalDriver } from '../../../runtime/storage/internal.js';
 import type { InternalDriverOptions } from '../../../runtime/storage/internal.js';
-import { parseData } from '../../../runtime/storage/lua-data.js';
+import { entryText, fileText, parseData } from '../../../runtime/storage/lua-data.js';
+import { UNCHECKED_FROM } from '../../../runtime/storage/file-image.js';
 import { smallDisk } from '../../helpers/small-disk.js';
 import { onCommit } from '../../../runtime/storage/commit-stats.js';
 import { acquireLock } from '../../../runtime/storage/file-lock.js';
@@ -463,4 +464,97 @@ t.test('group commit: clients split into two halves are joined into one batch ag
   t.strictSame(sizes.slice(0, 2), [4, 8], 'the commit after the first waits for its callers and holds all eight');
   t.ok(sizes.slice(1, 5).every((s) => s === 8), `then every client in every commit (${sizes.join(', ')})`);
   t.equal(sizes.reduce((a, b) => a + b, 0), 44);
+});
+
+t.test('a big file is taken before its check: only adding keys goes ahead of it', async (t) => {
+  // Past UNCHECKED_FROM (1 MiB): 4,000 invites of about 330 bytes.
+  const now = 1_700_000_000;
+  const invite = (token: string) => ({ type: 'register', jid: HOST, token, allow_registration: true, uri: `xmpp:${HOST}?register;preauth=${token}`, created_at: now, expires: now + 604800, additional_data: { source: 'api/token/prefill0000' } });
+  const tokens = Array.from({ length: 4000 }, (_, i) => `token${String(i).padStart(5, '0')}`);
+  const items = tokens.map((k) => entryText(k, invite(k)));
+  const write = (dir: string, text: string) => {
+    mkdirSync(join(dir, HOST_DIR), { recursive: true, mode: 0o750 });
+    const file = join(dir, HOST_DIR, 'invite_token.dat');
+    writeFileSync(file, text, { mode: 0o640 });
+    t.ok(statSync(file).size >= UNCHECKED_FROM, 'big enough to be taken unchecked');
+    return file;
+  };
+
+  t.test("in Prosody's layout: the file grows by the new item alone, and every read sees all of it", async (t) => {
+    const dir = t.testdir();
+    const before = fileText(items);
+    const file = write(dir, before);
+    const map = driver(dir).open(HOST, 'invite_token', 'map');
+    const [, found, missing] = await Promise.all([map.set(null, 'fresh', invite('fresh')), map.get(null, 'token01234'), map.get(null, 'nope')]);
+    t.equal(readFileSync(file, 'latin1'), before.slice(0, -'\n};\n'.length) + entryText('fresh', invite('fresh')) + '\n};\n', 'appended, nothing else changed');
+    t.strictSame(found, invite('token01234'));
+    t.equal(missing, undefined);
+    const keys = (await collect(map.entries(null))).map(([k]) => k);
+    t.strictSame(keys, [...tokens, 'fresh'], 'in file order, the new key last');
+    await map.set(null, 'token00000', undefined); // a removal waits for the check, then rewrites
+    t.equal(await map.get(null, 'token00000'), undefined);
+    t.equal(Object.keys(readStore(file)).length, 4000);
+  });
+
+  t.test('a file that ends right but is broken inside: reads report it, and an append made before the check found out stays after the damage', async (t) => {
+    // What an append ahead of the check cannot know is that the file was unreadable already.
+    // Whether the set came before the check ended or after, the store then fails as before.
+    const dir = t.testdir();
+    const broken = [...items];
+    broken[2000] = '\n\t["token02000"] = { oops oops };';
+    const file = write(dir, fileText(broken));
+    const d = driver(dir);
+    const map = d.open(HOST, 'invite_token', 'map');
+    const set = await map.set(null, 'fresh', 1).then(() => 'stored', (err: { code?: string }) => err.code);
+    if (set === 'stored') t.match(readFileSync(file, 'latin1'), /\["fresh"\] = 1;\n};\n$/, 'appended after the damage');
+    else t.equal(set, 'ERR_STORAGE_PARSE', 'or refused, when the check ended first');
+    await t.rejects(map.get(null, 'token00001'), { code: 'ERR_STORAGE_PARSE' });
+    await t.rejects(map.set(null, 'another', 2), { code: 'ERR_STORAGE_PARSE' }, 'and later commits fail, as they did before');
+    if (set === 'stored') t.match(d.logs.join('\n'), /warn .*invite_token\.dat: reading it again in full, as its check found it unreadable/);
+  });
+
+  t.test('a file Lua loads but not in our layout is read again in full after the append', async (t) => {
+    const dir = t.testdir();
+    const text = 'return {' + items.join('').replace('\n\t["token00007"]', ' ["token00007"]') + '\n};\n';
+    const file = write(dir, text);
+    const d = driver(dir);
+    const map = d.open(HOST, 'invite_token', 'map');
+    await map.set(null, 'fresh', 1);
+    t.strictSame(await map.get(null, 'token00007'), invite('token00007'));
+    t.equal(await map.get(null, 'fresh'), 1);
+    t.equal((await collect(map.entries(null))).length, 4001);
+    t.equal(Object.keys(readStore(file)).length, 4001);
+  });
+
+  t.test('a key set again before the check is there once, with the new value, as Lua reads the file', async (t) => {
+    const dir = t.testdir();
+    const file = write(dir, fileText(items));
+    const map = driver(dir).open(HOST, 'invite_token', 'map');
+    await map.set(null, 'token00009', 'replaced');
+    t.equal(readStore(file).token00009, 'replaced', 'a later field wins');
+    t.equal(await map.get(null, 'token00009'), 'replaced');
+    const entries = await collect(map.entries(null));
+    t.equal(entries.filter(([k]) => k === 'token00009').length, 1);
+    t.equal(entries.length, 4000);
+  });
+
+  t.test('an update, which looks at the value, waits for the check', async (t) => {
+    const dir = t.testdir();
+    write(dir, fileText(items));
+    const map = driver(dir).open(HOST, 'invite_token', 'map');
+    const seen = await map.update(null, 'token03999', (current) => current);
+    t.strictSame(seen, invite('token03999'));
+  });
+
+  t.test('a write by another process while the check runs is seen', async (t) => {
+    const dir = t.testdir();
+    write(dir, fileText(items));
+    const mine = driver(dir).open(HOST, 'invite_token', 'map');
+    const theirs = driver(dir).open(HOST, 'invite_token', 'map');
+    await mine.set(null, 'mine', 1);
+    await theirs.set(null, 'theirs', 2);
+    t.equal(await mine.get(null, 'theirs'), 2);
+    t.equal(await theirs.get(null, 'mine'), 1);
+    t.equal((await collect(mine.entries(null))).length, 4002);
+  });
 });
