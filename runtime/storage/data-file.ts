@@ -22,7 +22,9 @@
  *   exact on any table), while reads, and commits that look at what is there, wait for it. A
  *   check that fails makes the file be read again, in full, as if it had changed.
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { PROJECT_ROOT } from '../project.js';
 import { CantoError, isCantoError } from '../errors.js';
 import { rename, unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +36,8 @@ import type { FileVersion } from './durable-fs.js';
 import { acquireLock, removeOrphans, scratchFor } from './file-lock.js';
 import type { HeldLock, LockOptions } from './file-lock.js';
 import { capacityFor, CHECK_SLICE_MS, FileImage } from './file-image.js';
+import type { Layout } from './file-image.js';
+import type { CheckReply, CheckRequest } from './check-worker.js';
 import { entryText } from './lua-data.js';
 import type { StoreTable, StoreValue } from './types.js';
 
@@ -164,6 +168,38 @@ export class Changes {
     }
     return out;
   }
+}
+
+/** The compiled check worker (tests run the TypeScript sources, but always after a build). */
+const CHECK_WORKER = join(PROJECT_ROOT, 'dist', 'runtime', 'storage', 'check-worker.js');
+
+/**
+ * FileImage.layout of `bytes` (this function's to keep) in a worker thread (see check-worker.ts),
+ * or on this thread, in short slices, if a worker cannot run. Rejects with why the file cannot be read.
+ */
+async function checkLayout(file: string, bytes: Uint8Array): Promise<Layout | null> {
+  let reply: CheckReply | null = null;
+  try {
+    const worker = new Worker(CHECK_WORKER, { execArgv: [], workerData: { file, bytes } satisfies CheckRequest, transferList: [bytes.buffer as ArrayBuffer] });
+    worker.unref(); // a check in flight never keeps ctl or a stopping server alive
+    reply = await new Promise<CheckReply | null>((resolve) => {
+      worker.once('message', (r: CheckReply) => {
+        resolve(r);
+        void worker.terminate();
+      });
+      worker.once('error', () => resolve(null));
+      worker.once('exit', () => resolve(null));
+    });
+  } catch {
+    reply = null;
+  }
+  if (reply === null) {
+    // Once handed to the worker the bytes are gone from here; the file is then read again in full.
+    if (bytes.byteLength === 0) throw new Error('its worker thread stopped');
+    return FileImage.layout(file, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), CHECK_SLICE_MS);
+  }
+  if (!reply.ok) throw new Error(reply.error);
+  return reply.layout;
 }
 
 interface PendingOp {
@@ -318,7 +354,7 @@ export class DataFile {
     }
     const unchecked = read && !this.#readWhole ? FileImage.unchecked(this.path, read.bytes, read.buffer) : null;
     if (unchecked) {
-      this.#checking = this.#check(unchecked, read!.bytes, read!.buffer);
+      this.#checking = this.#check(unchecked, read!.bytes);
       this.#image = unchecked;
       this.#version = read!.version;
       return;
@@ -329,22 +365,23 @@ export class DataFile {
   }
 
   /** Check an unchecked image in the background; on failure the file is read again, in full. */
-  async #check(image: FileImage, bytes: Buffer, buffer: Buffer): Promise<void> {
-    const reading = FileImage.read(this.path, bytes, buffer, CHECK_SLICE_MS); // takes its copy now, before any append
+  async #check(image: FileImage, bytes: Buffer): Promise<void> {
+    const copy = new Uint8Array(bytes); // now, before an append writes over the tail
     let why: string | null = null;
     try {
-      if (!image.adopt(await reading)) why = 'not in the layout Prosody writes, or holding a key added since';
+      if (!image.adopt(await checkLayout(this.path, copy))) why = 'found it not in the layout Prosody writes, or holding a key added since';
     } catch (err) {
-      why = `unreadable (${(err as Error).message})`;
+      why = `failed: ${(err as Error).message}`;
     }
     if (this.#image !== image) return; // read again meanwhile: this check is of a file that is gone
     this.#checking = null;
     if (why !== null) {
-      this.#options.log('warn', `${this.path}: reading it again in full, as its check found it ${why}`);
+      this.#options.log('warn', `${this.path}: reading it again in full, as its check ${why}`);
       this.#readWhole = true;
       this.#version = undefined;
     }
   }
+
 
   async #flushLoop(): Promise<void> {
     await null; // let changes queued in the same tick join the first commit

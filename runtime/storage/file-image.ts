@@ -24,6 +24,12 @@ interface Span {
   readonly end: number;
 }
 
+/** A file's items in order: `keys[i]` lies from `spans[2i]` to `spans[2i + 1]` (see `FileImage.layout`). */
+export interface Layout {
+  readonly keys: string[];
+  readonly spans: Int32Array;
+}
+
 /** Yield to the event loop this often while reading a big file, so other requests go on meanwhile. */
 const READ_SLICE_MS = 8;
 /** And this often while checking one taken unchecked, whose commits' I/O steps each wait for a yield. */
@@ -45,8 +51,8 @@ export class FileImage {
   /** Bytes in use: FILE_HEAD and every item, not FILE_TAIL. */
   #len: number;
   #index: Map<string, Span>;
-  /** While unchecked: the buffer and length the file was read into, which its check's image must share. */
-  #unread: { buf: Buffer; len: number } | null = null;
+  /** While unchecked: the length of the items as the file was read (what its check must cover). */
+  #unread: { len: number } | null = null;
 
   private constructor(file: string, buf: Buffer, len: number, index: Map<string, Span>) {
     this.#file = file;
@@ -58,16 +64,15 @@ export class FileImage {
   /**
    * A file of at least UNCHECKED_FROM bytes that starts and ends as Prosody writes one, taken
    * before it is checked: nothing but its appends is known (see the class comment), and the
-   * caller must check it with `FileImage.read(file, bytes, buffer)`, called before the first
-   * append (that call copies what it reads first), then `adopt` what that gives. Null for any
-   * other file.
+   * caller must check a copy of `bytes` taken before the first append with `FileImage.layout`,
+   * then `adopt` what that gives. Null for any other file.
    */
   static unchecked(file: string, bytes: Buffer, buffer: Buffer): FileImage | null {
     const len = bytes.length - FILE_TAIL.length;
     if (bytes.length < UNCHECKED_FROM || bytes[len - 1] !== 0x3b) return null;
     if (!bytes.subarray(0, FILE_HEAD.length).equals(FILE_HEAD) || !bytes.subarray(len).equals(FILE_TAIL)) return null;
     const image = new FileImage(file, buffer, len, new Map());
-    image.#unread = { buf: buffer, len };
+    image.#unread = { len };
     return image;
   }
 
@@ -77,17 +82,44 @@ export class FileImage {
   }
 
   /**
-   * End the unchecked state with the file's check, `checked` being what `FileImage.read` made of
-   * the same bytes: its keys and spans, with the items appended since after them. False when
-   * they cannot be joined: the file was not in Prosody's layout (its spans are not these
-   * bytes'), or an appended key was already in it (the file now holds it twice). The caller
-   * must then read the file again.
+   * Where each item of a file in Prosody's layout lies (see `Layout`), or null for a file in any
+   * other layout; rejects as `read` does for a file Lua would not load. This is the check of an
+   * unchecked image, run where its copy of the text costs nothing afterwards (a worker thread).
    */
-  adopt(checked: FileImage): boolean {
+  static async layout(file: string, bytes: Buffer, sliceMs = READ_SLICE_MS): Promise<Layout | null> {
+    const image = await FileImage.read(file, bytes, undefined, sliceMs);
+    if (image.#buf !== bytes || image.#len !== bytes.length - FILE_TAIL.length) return null; // rewritten: not Prosody's layout
+    const keys: string[] = [];
+    const spans = new Int32Array(image.#index.size * 2);
+    let i = 0;
+    for (const [key, span] of image.#index) {
+      keys.push(key);
+      spans[i++] = span.start;
+      spans[i++] = span.end;
+    }
+    return { keys, spans };
+  }
+
+  /**
+   * End the unchecked state with the file's check (`FileImage.layout` of the same bytes): its
+   * keys and spans, with the items appended since after them. False when they cannot be joined:
+   * the file was not in Prosody's layout (null), or an appended key was already in it (the file
+   * now holds it twice). The caller must then read the file again.
+   */
+  adopt(layout: Layout | null): boolean {
     const unread = this.#unread;
     if (!unread) return true;
-    if (checked.#buf !== unread.buf || checked.#len !== unread.len) return false;
-    const index = checked.#index;
+    if (!layout || layout.spans.length !== layout.keys.length * 2) return false;
+    const index = new Map<string, Span>();
+    let at = FILE_HEAD.length;
+    for (let i = 0; i < layout.keys.length; i++) {
+      const start = layout.spans[2 * i]!;
+      const end = layout.spans[2 * i + 1]!;
+      if (start !== at || end <= start) return false; // back to back, as a file in this layout is
+      index.set(layout.keys[i]!, { start, end });
+      at = end;
+    }
+    if (at !== unread.len || index.size !== layout.keys.length) return false;
     for (const [key, span] of this.#index) {
       if (index.has(key)) return false;
       index.set(key, span);
@@ -126,8 +158,6 @@ export class FileImage {
    * long to go on between two yields.
    */
   static async read(file: string, bytes: Buffer, buffer?: Buffer, sliceMs = READ_SLICE_MS): Promise<FileImage> {
-    // The reader copies the bytes as text, and the tail is looked at, before the first await: an
-    // unchecked image may append into `buffer` over the tail meanwhile (see `unchecked`).
     const reader = new FieldReader(bytes, file);
     const tailed = bytes.subarray(bytes.length - FILE_TAIL.length).equals(FILE_TAIL);
     const fields = new Map<string, { start: number; end: number; item: Buffer | null }>();

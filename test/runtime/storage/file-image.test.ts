@@ -112,8 +112,8 @@ t.test('a big file taken unchecked takes appends, then adopts its check', async 
     const { bytes: b, buffer } = own();
     const image = FileImage.unchecked('x.dat', b, buffer)!;
     t.equal(image.unchecked, true);
-    const checking = FileImage.read('x.dat', b, buffer); // copies what it reads now
-    image.append([item('new1', 1)]).apply(); // over the tail the check already copied
+    const checking = FileImage.layout('x.dat', Buffer.from(b)); // of a copy taken before the appends
+    image.append([item('new1', 1)]).apply(); // over the tail
     image.append([item('new2', 'x'.repeat(2000))]).apply(); // past the buffer: a new one
     t.equal(image.has('t0'), false, 'unchecked: only what was appended is known');
     t.equal(image.adopt(await checking), true);
@@ -127,13 +127,15 @@ t.test('a big file taken unchecked takes appends, then adopts its check', async 
   t.test('a key the file had, appended again, or a file in another layout: not adopted', async (t) => {
     const { bytes: b, buffer } = own();
     const image = FileImage.unchecked('x.dat', b, buffer)!;
-    const checking = FileImage.read('x.dat', b, buffer);
+    const checking = FileImage.layout('x.dat', Buffer.from(b));
     image.append([item('t5', 'again')]).apply();
     t.equal(image.adopt(await checking), false);
     const other = Buffer.from(bytes.toString('latin1').replace('\n\t["t9"]', ' ["t9"]'), 'latin1');
     const otherImage = FileImage.unchecked('y.dat', other, other)!;
     t.ok(otherImage, 'it starts and ends as Prosody writes');
-    t.equal(otherImage.adopt(await FileImage.read('y.dat', other, other)), false, 'but its spans are not the ones Prosody writes');
+    t.equal(await FileImage.layout('y.dat', other), null, 'but its check finds another layout');
+    t.equal(otherImage.adopt(null), false);
+    await t.rejects(FileImage.layout('z.dat', Buffer.from(b.toString('latin1').replace('["t9"] = {', '["t9"] = { oops'), 'latin1')), { code: 'ERR_STORAGE_PARSE' });
   });
 
   t.test('small files, and files that do not start or end as Prosody writes, are never taken unchecked', async (t) => {
