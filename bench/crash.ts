@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     const loops = Array.from({ length: CONNECTIONS }, loop);
     // A ctl beside the server: another process committing to the same file.
     const ctl = run(process.execPath, [CTL_BIN, '--config', instance.config, 'mod_invites', 'generate', HOST], { cwd: instance.dir }).then((r) => {
-      const token = /[?=]([A-Za-z0-9_-]{24})\b/.exec(r.stdout)?.[1];
+      const token = /[?=]([A-Za-z0-9_-]{24})(?![A-Za-z0-9_-])/.exec(r.stdout)?.[1];
       if (r.code === 0 && token) {
         acknowledged.add(token);
         viaCtl++;

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import t, { type Test } from 'tap';
 import type { CantoServer } from '../helpers/canto.js';
 import { createKey, request, runCtl, startCanto, testConfig } from '../helpers/canto.js';
+import { generateInvite } from '../helpers/register.js';
 
 const MODULES = ['invites', 'invites_page', 'register_apps', 'invites_register_web', 'invites_register_api', 'invites_api'];
 const KiB = 1024;
@@ -69,12 +70,7 @@ function expect413(t: Test, got: Sent, what: string): void {
 
 async function setup(t: Test): Promise<{ server: CantoServer; generate: () => Promise<string> }> {
   const server = await startCanto(t, { config: testConfig(MODULES) });
-  const generate = async () => {
-    const r = await runCtl(server.dir, ['mod_invites', 'generate', 'example.com']);
-    const token = /[?=]([A-Za-z0-9_-]{24})\b/.exec(r.stdout)?.[1];
-    if (r.code !== 0 || token === undefined) throw new Error(`ctl mod_invites generate exited ${r.code}: ${r.stdout}${r.stderr}`);
-    return token;
-  };
+  const generate = () => generateInvite(server.dir, 'example.com');
   return { server, generate };
 }
 

@@ -6,17 +6,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { giveToServiceUser, request, runCtl, startCanto, testConfig, type CantoServer } from '../helpers/canto.js';
+import { generateInvite } from '../helpers/register.js';
 
 const MODULES = ['invites', 'invites_page', 'register_apps', 'invites_register_web', 'invites_register_api', 'invites_groups'];
 
 async function setup(t: Test, hostExtra = '') {
   const server = await startCanto(t, { config: testConfig(MODULES, 'invites_register_max_failures = 12', hostExtra) });
-  const generate = async (...flags: string[]) => {
-    const r = await runCtl(server.dir, ['mod_invites', 'generate', 'example.com', ...flags]);
-    const token = /[?=]([A-Za-z0-9_-]{24})\b/.exec(r.stdout)?.[1];
-    if (r.code !== 0 || token === undefined) throw new Error(`ctl mod_invites generate exited ${r.code}: ${r.stdout}${r.stderr}`);
-    return token;
-  };
+  const generate = (...flags: string[]) => generateInvite(server.dir, 'example.com', ...flags);
   return { server, generate, account: (u: string) => join(server.dir, 'data', 'example%2ecom', 'accounts', `${u}.dat`) };
 }
 

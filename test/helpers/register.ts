@@ -17,7 +17,8 @@ export async function submitForm(server: CantoServer, token: string, fields: Rec
 /** A new account invite from `ctl mod_invites generate HOST ...flags`: its token. */
 export async function generateInvite(dir: string, host: string, ...flags: string[]): Promise<string> {
   const r = await runCtl(dir, ['mod_invites', 'generate', host, ...flags]);
-  const token = /[?=]([A-Za-z0-9_-]{24})\b/.exec(r.stdout)?.[1];
-  if (token === undefined) throw new Error(`ctl mod_invites generate printed no invite (exit ${r.code}): ${r.stdout}${r.stderr}`);
+  // Not `\b` after the token: one that ends in `-` has no word boundary before the newline.
+  const token = /[?=]([A-Za-z0-9_-]{24})(?![A-Za-z0-9_-])/.exec(r.stdout)?.[1];
+  if (r.code !== 0 || token === undefined) throw new Error(`ctl mod_invites generate printed no invite (exit ${r.code}): ${r.stdout}${r.stderr}`);
   return token;
 }
