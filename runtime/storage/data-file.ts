@@ -22,6 +22,7 @@
  *   exact on any table), while reads, and commits that look at what is there, wait for it. A
  *   check that fails makes the file be read again, in full, as if it had changed.
  */
+import { closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PROJECT_ROOT } from '../project.js';
@@ -31,11 +32,11 @@ import { performance } from 'node:perf_hooks';
 import { CommitGather } from './commit-gather.js';
 import { recordCommit } from './commit-stats.js';
 import { checkStoreFolder } from './data-folder.js';
-import { currentVersion, ensureDir, errnoCode, readVersioned, removeDurable, statVersion, syncDir, writeScratch } from './durable-fs.js';
+import { currentVersion, ensureDir, errnoCode, openIfVersion, readVersioned, removeDurable, statVersion, syncDir, writeScratch } from './durable-fs.js';
 import type { FileVersion } from './durable-fs.js';
 import { acquireLock, removeOrphans, scratchFor } from './file-lock.js';
 import type { HeldLock, LockOptions } from './file-lock.js';
-import { capacityFor, CHECK_SLICE_MS, FileImage } from './file-image.js';
+import { capacityFor, FileImage } from './file-image.js';
 import type { Layout } from './file-image.js';
 import type { CheckReply, CheckRequest } from './check-worker.js';
 import { entryText } from './lua-data.js';
@@ -174,15 +175,18 @@ export class Changes {
 const CHECK_WORKER = join(PROJECT_ROOT, 'dist', 'runtime', 'storage', 'check-worker.js');
 
 /**
- * FileImage.layout of `bytes` (this function's to keep) in a worker thread (see check-worker.ts),
- * or on this thread, in short slices, if a worker cannot run. Rejects with why the file cannot be read.
+ * FileImage.layout of the file at `path` as it was at `version`, in a worker thread (see
+ * check-worker.ts). The file is opened before this returns, so a commit renaming a new file over
+ * it meanwhile changes nothing the check reads. Rejects when the file was replaced since it was
+ * read, cannot be read, or the worker cannot run.
  */
-async function checkLayout(file: string, bytes: Uint8Array): Promise<Layout | null> {
-  let reply: CheckReply | null = null;
+async function checkLayout(path: string, version: string): Promise<Layout | null> {
+  const fd = openIfVersion(path, version);
+  if (fd === null) throw new Error('was replaced while it was read');
   try {
-    const worker = new Worker(CHECK_WORKER, { execArgv: [], workerData: { file, bytes } satisfies CheckRequest, transferList: [bytes.buffer as ArrayBuffer] });
+    const worker = new Worker(CHECK_WORKER, { execArgv: [], workerData: { file: path, fd } satisfies CheckRequest });
     worker.unref(); // a check in flight never keeps ctl or a stopping server alive
-    reply = await new Promise<CheckReply | null>((resolve) => {
+    const reply = await new Promise<CheckReply | null>((resolve) => {
       worker.once('message', (r: CheckReply) => {
         resolve(r);
         void worker.terminate();
@@ -190,16 +194,12 @@ async function checkLayout(file: string, bytes: Uint8Array): Promise<Layout | nu
       worker.once('error', () => resolve(null));
       worker.once('exit', () => resolve(null));
     });
-  } catch {
-    reply = null;
+    if (reply === null) throw new Error('could not run in a worker thread');
+    if (!reply.ok) throw new Error(reply.error);
+    return reply.layout;
+  } finally {
+    closeSync(fd);
   }
-  if (reply === null) {
-    // Once handed to the worker the bytes are gone from here; the file is then read again in full.
-    if (bytes.byteLength === 0) throw new Error('its worker thread stopped');
-    return FileImage.layout(file, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), CHECK_SLICE_MS);
-  }
-  if (!reply.ok) throw new Error(reply.error);
-  return reply.layout;
 }
 
 interface PendingOp {
@@ -354,7 +354,7 @@ export class DataFile {
     }
     const unchecked = read && !this.#readWhole ? FileImage.unchecked(this.path, read.bytes, read.buffer) : null;
     if (unchecked) {
-      this.#checking = this.#check(unchecked, read!.bytes);
+      this.#checking = this.#check(unchecked, read!.version);
       this.#image = unchecked;
       this.#version = read!.version;
       return;
@@ -365,11 +365,10 @@ export class DataFile {
   }
 
   /** Check an unchecked image in the background; on failure the file is read again, in full. */
-  async #check(image: FileImage, bytes: Buffer): Promise<void> {
-    const copy = new Uint8Array(bytes); // now, before an append writes over the tail
+  async #check(image: FileImage, version: string): Promise<void> {
     let why: string | null = null;
     try {
-      if (!image.adopt(await checkLayout(this.path, copy))) why = 'found it not in the layout Prosody writes, or holding a key added since';
+      if (!image.adopt(await checkLayout(this.path, version))) why = 'found it not in the layout Prosody writes, or holding a key added since';
     } catch (err) {
       why = `failed: ${(err as Error).message}`;
     }
@@ -381,6 +380,7 @@ export class DataFile {
       this.#version = undefined;
     }
   }
+
 
 
   async #flushLoop(): Promise<void> {

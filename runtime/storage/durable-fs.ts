@@ -4,7 +4,7 @@
  * and a cheap identity of a file's current version, used to notice that another process
  * replaced it. Nothing here follows a symlink when it creates a file.
  */
-import { constants, fdatasync, fstat, statSync, writev } from 'node:fs';
+import { closeSync, constants, fdatasync, fstat, fstatSync, openSync, statSync, writev } from 'node:fs';
 import { chmod, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +31,18 @@ export type FileVersion = string | null;
 
 function versionOf(st: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
   return `${st.ino}:${st.size}:${st.mtimeNs}`;
+}
+
+/**
+ * A descriptor of `path` opened now, synchronously, if the file there is still `version`; null
+ * once it has been replaced. The descriptor keeps that version readable whatever is renamed over
+ * the path afterwards.
+ */
+export function openIfVersion(path: string, version: string): number | null {
+  const fd = openSync(path, 'r');
+  if (versionOf(fstatSync(fd, { bigint: true })) === version) return fd;
+  closeSync(fd);
+  return null;
 }
 
 export function errnoCode(err: unknown): string | undefined {

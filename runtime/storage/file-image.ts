@@ -32,8 +32,6 @@ export interface Layout {
 
 /** Yield to the event loop this often while reading a big file, so other requests go on meanwhile. */
 const READ_SLICE_MS = 8;
-/** And this often while checking one taken unchecked, whose commits' I/O steps each wait for a yield. */
-export const CHECK_SLICE_MS = 1;
 
 /** Files from this size are taken unchecked (see `unchecked`): below it, a check takes a few milliseconds. */
 export const UNCHECKED_FROM = 1 << 20;
@@ -51,8 +49,8 @@ export class FileImage {
   /** Bytes in use: FILE_HEAD and every item, not FILE_TAIL. */
   #len: number;
   #index: Map<string, Span>;
-  /** While unchecked: the length of the items as the file was read (what its check must cover). */
-  #unread: { len: number } | null = null;
+  /** While unchecked: the length of the items as the file was read (what its check must cover); else null. */
+  #unreadLen: number | null = null;
 
   private constructor(file: string, buf: Buffer, len: number, index: Map<string, Span>) {
     this.#file = file;
@@ -64,21 +62,21 @@ export class FileImage {
   /**
    * A file of at least UNCHECKED_FROM bytes that starts and ends as Prosody writes one, taken
    * before it is checked: nothing but its appends is known (see the class comment), and the
-   * caller must check a copy of `bytes` taken before the first append with `FileImage.layout`,
-   * then `adopt` what that gives. Null for any other file.
+   * caller must check the file as it was read (not these bytes, which appends write over) with
+   * `FileImage.layout`, then `adopt` what that gives. Null for any other file.
    */
   static unchecked(file: string, bytes: Buffer, buffer: Buffer): FileImage | null {
     const len = bytes.length - FILE_TAIL.length;
     if (bytes.length < UNCHECKED_FROM || bytes[len - 1] !== 0x3b) return null;
     if (!bytes.subarray(0, FILE_HEAD.length).equals(FILE_HEAD) || !bytes.subarray(len).equals(FILE_TAIL)) return null;
     const image = new FileImage(file, buffer, len, new Map());
-    image.#unread = { len };
+    image.#unreadLen = len;
     return image;
   }
 
   /** Taken before its check (see `unchecked`): only `append` may be used, and `has` knows only what was appended. */
   get unchecked(): boolean {
-    return this.#unread !== null;
+    return this.#unreadLen !== null;
   }
 
   /**
@@ -86,9 +84,9 @@ export class FileImage {
    * other layout; rejects as `read` does for a file Lua would not load. This is the check of an
    * unchecked image, run where its copy of the text costs nothing afterwards (a worker thread).
    */
-  static async layout(file: string, bytes: Buffer, sliceMs = READ_SLICE_MS): Promise<Layout | null> {
-    const image = await FileImage.read(file, bytes, undefined, sliceMs);
-    if (image.#buf !== bytes || image.#len !== bytes.length - FILE_TAIL.length) return null; // rewritten: not Prosody's layout
+  static async layout(file: string, bytes: Buffer): Promise<Layout | null> {
+    const image = await FileImage.read(file, bytes);
+    if (image.#buf !== bytes) return null; // rewritten into that layout: it was not in it
     const keys: string[] = [];
     const spans = new Int32Array(image.#index.size * 2);
     let i = 0;
@@ -107,8 +105,8 @@ export class FileImage {
    * now holds it twice). The caller must then read the file again.
    */
   adopt(layout: Layout | null): boolean {
-    const unread = this.#unread;
-    if (!unread) return true;
+    const unreadLen = this.#unreadLen;
+    if (unreadLen === null) return true;
     if (!layout || layout.spans.length !== layout.keys.length * 2) return false;
     const index = new Map<string, Span>();
     let at = FILE_HEAD.length;
@@ -119,13 +117,13 @@ export class FileImage {
       index.set(layout.keys[i]!, { start, end });
       at = end;
     }
-    if (at !== unread.len || index.size !== layout.keys.length) return false;
+    if (at !== unreadLen || index.size !== layout.keys.length) return false;
     for (const [key, span] of this.#index) {
       if (index.has(key)) return false;
       index.set(key, span);
     }
     this.#index = index;
-    this.#unread = null;
+    this.#unreadLen = null;
     return true;
   }
 
@@ -154,12 +152,10 @@ export class FileImage {
    * Prosody writes is kept as it was read, without a copy; any other is rewritten into that
    * layout, string-keyed fields with their source as it was, other keys serialized as strings.
    * Rejects with ERR_STORAGE_PARSE for a file Lua would not load. `buffer`, when given, holds
-   * `bytes` at its start and is this image's own, to grow into (see readVersioned). `sliceMs`: how
-   * long to go on between two yields.
+   * `bytes` at its start and is this image's own, to grow into (see readVersioned).
    */
-  static async read(file: string, bytes: Buffer, buffer?: Buffer, sliceMs = READ_SLICE_MS): Promise<FileImage> {
+  static async read(file: string, bytes: Buffer, buffer?: Buffer): Promise<FileImage> {
     const reader = new FieldReader(bytes, file);
-    const tailed = bytes.subarray(bytes.length - FILE_TAIL.length).equals(FILE_TAIL);
     const fields = new Map<string, { start: number; end: number; item: Buffer | null }>();
     // Prosody's own layout: `return {`, items `\n\t<field>;` back to back, `\n};\n`.
     let canonical = bytes.subarray(0, FILE_HEAD.length).equals(FILE_HEAD);
@@ -175,13 +171,13 @@ export class FileImage {
         cursor = f.end + 1;
         fields.set(f.key, { start: f.start, end: f.end, item: f.value === null ? null : Buffer.from(entryText(f.key, f.value), 'utf8') });
       }
-      if ((++count & 63) === 0 && performance.now() - sliceStart > sliceMs) {
+      if ((++count & 255) === 0 && performance.now() - sliceStart > READ_SLICE_MS) {
         await setImmediateP();
         sliceStart = performance.now();
       }
     }
     if (fields.size === 0) return FileImage.empty(file);
-    if (canonical && tailed && cursor === bytes.length - FILE_TAIL.length) {
+    if (canonical && bytes.subarray(cursor).equals(FILE_TAIL)) {
       const index = new Map<string, Span>();
       for (const [key, f] of fields) index.set(key, { start: f.start - 2, end: f.end + 1 });
       return new FileImage(file, buffer ?? bytes, cursor, index);
