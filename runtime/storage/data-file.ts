@@ -250,6 +250,12 @@ export class DataFile {
   #checking: Promise<void> | null = null;
   /** A check failed here once: read this file in full from now on. */
   #readWhole = false;
+  /**
+   * Our own scratch file's version from just before its rename until the image shows it: a read
+   * that finds it at the path meanwhile has the image it needs (only this commit's changes, not
+   * yet answered, are missing), not a file to read again.
+   */
+  #renaming: string | null = null;
   /** The version was compared with the disk in this event-loop turn (see the file comment). */
   #checkedThisTurn = false;
   #queue: PendingOp[] = [];
@@ -336,7 +342,7 @@ export class DataFile {
         throw readError(this.path, err);
       }
       if (this.#loading) continue; // someone started a reload meanwhile; use theirs
-      if (now === this.#version) return;
+      if (now === this.#version || (now !== null && now === this.#renaming)) return;
       this.#loading = this.#load().finally(() => {
         this.#loading = null;
       });
@@ -484,6 +490,7 @@ export class DataFile {
       if (staged) staged.apply();
       else this.#image = next!;
       this.#version = version;
+      this.#renaming = null;
       const synced = version === null ? null : syncDir(dirname(this.path));
       synced?.catch(() => {}); // awaited by #commit; not an unhandled rejection meanwhile
       return { outcomes, synced };
@@ -515,8 +522,10 @@ export class DataFile {
     }
     try {
       await this.#revalidate(lock, base);
+      this.#renaming = version;
       await rename(scratch, this.path);
     } catch (err) {
+      this.#renaming = null;
       await unlink(scratch).catch(() => {});
       // Our scratch is gone: whoever broke our lock deleted it, so nothing was replaced.
       if (errnoCode(err) === 'ENOENT') throw new Overtaken('the lock was broken as stale before the rename');
