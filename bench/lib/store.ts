@@ -58,7 +58,14 @@ export function countInvites(dataDir: string): number {
   return countFields(inviteFile(dataDir), (text) => text);
 }
 
-/** Invites in the yardstick's journal, not yet folded into the store file. */
+/**
+ * Invites in the yardstick's journal, not yet folded into the store file. A journal stopped in
+ * the middle of an append ends in a torn item, which its reader drops, as a journal's is: only
+ * whole items (each ends `\n\t};`) count.
+ */
 export function countJournal(dataDir: string): number {
-  return countFields(`${inviteFile(dataDir)}.journal`, (text) => `return {${text}\n};\n`);
+  return countFields(`${inviteFile(dataDir)}.journal`, (text) => {
+    const end = text.lastIndexOf('\n\t};');
+    return `return {${text.slice(0, end < 0 ? 0 : end + 4)}\n};\n`;
+  });
 }
