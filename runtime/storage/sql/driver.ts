@@ -66,8 +66,8 @@ export class SqlDriver implements StorageDriver {
   #queue: Queued[] = [];
   #inFlight = 0;
   #scheduled = false;
-  /** When the next batch starts: once the last one's callers are back, at most its own time later. */
-  readonly #gather = new CommitGather(1, MAX_GATHER_MS);
+  /** When the next batch starts: once the last one's callers are back, at most its own time later (made with the engine). */
+  #gather: CommitGather | undefined;
   #idle: (() => void)[] = [];
   readonly #turns = new Map<string, Promise<void>>();
 
@@ -133,7 +133,7 @@ export class SqlDriver implements StorageDriver {
   #write(op: WriteOp): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.#queue.push({ op, resolve, reject });
-      this.#gather.queued(this.#queue.length);
+      this.#gather?.queued(this.#queue.length);
       this.#schedule();
     });
   }
@@ -162,11 +162,12 @@ export class SqlDriver implements StorageDriver {
       return;
     }
     if (this.#inFlight >= engine.parallelWrites || !this.#queue.length) return;
+    const gather = (this.#gather ??= new CommitGather(1, MAX_GATHER_MS, { adapt: engine.adaptiveGather }));
     this.#inFlight++;
     let batch: Queued[] = [];
     let started = 0;
     try {
-      await this.#gather.ready(() => this.#queue.length);
+      await gather.ready(() => this.#queue.length);
       batch = this.#queue.splice(0);
       started = performance.now();
       const applied = batch.length ? await engine.write(batch.map((q) => q.op)) : [];
@@ -176,7 +177,7 @@ export class SqlDriver implements StorageDriver {
       for (const q of batch) q.reject(failure);
     } finally {
       this.#inFlight--;
-      if (batch.length) recordCommit('sql', batch.length, this.#gather.settled(started, batch.length, this.#queue.length));
+      if (batch.length) recordCommit('sql', batch.length, gather.settled(started, batch.length, this.#queue.length));
       if (this.#queue.length) this.#schedule();
       else this.#settled();
     }

@@ -74,6 +74,11 @@ export interface Engine {
   warm?(): void;
   /** How many batches may be in flight at once. */
   readonly parallelWrites: number;
+  /**
+   * Whether a batch stops waiting for the callers the last one answered once they turn out to
+   * take longer than a commit (CommitGather's `adapt`), or always waits for them.
+   */
+  readonly adaptiveGather: boolean;
   close(): Promise<void>;
 }
 

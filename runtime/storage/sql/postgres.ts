@@ -36,6 +36,9 @@ function errorCode(err: unknown): string | undefined {
 export class PostgresEngine implements Engine {
   readonly kind = 'PostgreSQL';
   readonly parallelWrites = 4;
+  // Full batches: several are in flight at once already, and never waiting made fewer invites/s
+  // at more CPU each (measured at 64 connections).
+  readonly adaptiveGather = false;
   readonly #params: SqlParams;
   readonly #ctx: DriverContext;
   readonly #pool: pg.Pool;

@@ -31,6 +31,11 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export class SqliteEngine implements Engine {
   readonly kind = 'SQLite3';
   readonly parallelWrites = 1; // SQLite has one writer; the worker batches behind it
+  // A commit often takes less time than the main thread takes over the requests the last one
+  // answered: then batches that alternate overlap the two, where full batches run them in turn.
+  // Never waiting, measured at 10,000 pending in interleaved runs: 10% more invites/s at 8
+  // connections, 17% at 64. On a slow disk full batches still win; the gather finds out which.
+  readonly adaptiveGather = true;
   readonly #params: SqlParams;
   readonly #ctx: DriverContext;
   #db: Database.Database | undefined;
