@@ -387,8 +387,6 @@ export class DataFile {
     }
   }
 
-
-
   async #flushLoop(): Promise<void> {
     await null; // let changes queued in the same tick join the first commit
     try {
